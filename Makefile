@@ -1,0 +1,31 @@
+# Set-up and everyday commands.  `make serve` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test lint system-deps bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## serve: install, then run the SPARQL service on the example data (http://127.0.0.1:8000)
+serve: $(BIN)/.installed
+	$(BIN)/educluster serve
+
+## system-deps: Java (HermiT), Chromium and Virtuoso for the tests, when missing
+system-deps:
+	bash scripts/install-system-deps.sh
+
+## test: install everything, then run the whole test suite
+test: $(BIN)/.installed system-deps
+	$(BIN)/ruff check service tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check service tests
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,5 @@
+import sys
+
+from educluster.cli import main
+
+sys.exit(main())
