@@ -142,9 +142,14 @@ class Store(abc.ABC):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        bindings: dict[str, Term] | None = None,
     ) -> QueryResult:
         """Run a SPARQL query.  Without ``default_graph`` the default graph is the union of
-        all graphs.  Raises ``QuerySyntaxError`` for a malformed query."""
+        all graphs.  Raises ``QuerySyntaxError`` for a malformed query.
+
+        ``bindings`` gives variables (name without ``?``) a value before the query runs, as
+        parsed terms, never as text pasted into the query.  In a SELECT query a bound
+        variable must be in the projection."""
 
     def select(self, sparql: str, **kwargs) -> list[dict[str, Term]]:
         """Run a SELECT query and return its rows as dictionaries."""

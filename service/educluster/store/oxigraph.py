@@ -113,8 +113,11 @@ class OxigraphStore(Store):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
+        bindings: dict[str, Term] | None = None,
     ) -> QueryResult:
         kwargs: dict = {"base_iri": base_iri}
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         else:
@@ -127,6 +130,10 @@ class OxigraphStore(Store):
             raise QuerySyntaxError(str(exc)) from None
         except OSError as exc:
             raise StoreError(str(exc)) from None
+        except RuntimeError as exc:  # a binding for a variable the query does not project
+            if bindings:
+                raise QuerySyntaxError(str(exc)) from None
+            raise
 
     def quads(self, graph: GraphName | TypingLiteral["*"] = "*") -> Iterator[ox.Quad]:
         if graph == "*":
