@@ -149,7 +149,9 @@ class Store(abc.ABC):
 
         ``bindings`` gives variables (name without ``?``) a value before the query runs, as
         parsed terms, never as text pasted into the query.  In a SELECT query a bound
-        variable must be in the projection."""
+        variable must be in the projection.  Oxigraph applies these bindings to triple
+        patterns only (a FILTER or OPTIONAL that reads the variable sees it unbound), so
+        ``educluster.named_queries`` binds its parameters with a VALUES block instead."""
 
     def select(self, sparql: str, **kwargs) -> list[dict[str, Term]]:
         """Run a SELECT query and return its rows as dictionaries."""
