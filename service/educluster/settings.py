@@ -6,8 +6,21 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+
+def flag(value: str | bool) -> bool:
+    """A yes/no setting: true/false, yes/no, on/off, 1/0."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -15,7 +28,7 @@ class Setting:
     name: str
     default: Any
     help: str
-    type: type = str
+    type: Callable[[Any], Any] = str
 
     @property
     def env(self) -> str:
@@ -33,6 +46,14 @@ SETTINGS: list[Setting] = [
     Setting("endpoint", None, "query URL of an external SPARQL 1.1 store to run over"),
     Setting("update_endpoint", None, "update URL of the external store (default: --endpoint)"),
     Setting("query_timeout", 10.0, "seconds a query may run before it is stopped", float),
+    Setting("write_token", None, "bearer token that allows updates and Graph Store writes; "
+            "prefer the environment variable (no token: the service is read-only)"),
+    Setting("max_rows", 10000, "most result rows (or triples) a query answer carries; "
+            "a cut answer has the header X-Educluster-Truncated: true", int),
+    Setting("max_body_bytes", 10 * 1024 * 1024, "largest request body accepted (413 above)", int),
+    Setting("validate_on_write", False, "refuse (422) a write that leaves a cluster violating "
+            "a principle", flag),
+    Setting("allow_remote", False, "let SPARQL SERVICE and LOAD reach other servers", flag),
 ]
 
 
