@@ -1,0 +1,243 @@
+"""The derivation rules, as SPARQL 1.1 Update text.
+
+Why SPARQL and not Python or an OWL reasoner: the same text runs unchanged on every
+store behind ``educluster.store.Store`` (the in-memory store validation builds, the
+on-disk Oxigraph store behind the service, a remote SPARQL 1.1 store such as
+Virtuoso), so there is one engine and one definition of every derived fact.  On
+Oxigraph each rule is a single update evaluated in Rust inside the store, with no
+triple crossing into Python, which is what makes deriving a million-triple graph
+cheap.  The rules read the ontology (TBox) from the store itself, so they follow the
+shipped ontology and any axioms a user adds, and they are written in portable SPARQL
+1.1 (property paths, ``FILTER NOT EXISTS``, ``GRAPH`` in templates, no engine-specific
+functions).
+
+Conventions every rule keeps:
+
+- A rule writes only into the derived graph (``vocab.DERIVED_GRAPH``) and never deletes.
+- A rule inserts a triple only when it is not already in the union of all graphs, so
+  the derived graph and the asserted graphs are disjoint.  That is what lets a rule ask
+  "is there an *asserted* value?" as "is there a value outside the derived graph?".
+  The two exceptions are the orientations (R1, R2): they are always written into the
+  derived graph, even when the data states the same value, so that a stated orientation
+  can be compared with the derived one: ``GRAPH <derived> { ?x ec:orientation ?o }`` is
+  the derived orientation of a cooperation or a cluster (``DERIVED_ORIENTATION_QUERY``).
+- The query default graph is the union of all graphs, so a rule sees the asserted data,
+  the ontology and what earlier rules derived.
+
+Semantics chosen where DESIGN.md leaves a choice (documented for analysts too):
+
+- R1 compares *sets* of values: two partners have "the same sector" when the sets of
+  their (effective) sectors are equal, likewise for education levels; both without a
+  level counts as the same, one without and one with a level is a difference.  Fields
+  are compared only when both partners state at least one ``ec:field``, and then as
+  sets too.  A cooperation with other than exactly two distinct partners gets no
+  orientation (the shapes report it).  Anything with an ``ec:partner`` is treated as a
+  cooperation, typed ``ec:Cooperation`` or not.
+- Effective sector/level: the asserted values, else the default of the participant's
+  class (``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``).  When several
+  classes of one participant give a default for the same property, the most specific
+  class wins (a default on a subclass overrides one on its superclass); classes that are
+  unrelated each contribute theirs.  ``ec:orientation`` is never defaulted: it is
+  derived by R1/R2 only.
+- R2 counts the cooperations that are ``ec:inCluster`` the cluster and have a derived
+  orientation; ``ec:ledBy`` plays no part.
+"""
+
+from __future__ import annotations
+
+from educluster.vocab import DERIVED_GRAPH, EC_IRI, ORG_IRI
+
+PREFIXES = f"""\
+PREFIX ec: <{EC_IRI}>
+PREFIX org: <{ORG_IRI}>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+"""
+
+D = f"<{DERIVED_GRAPH}>"
+
+#: The derived orientation of every cooperation and cluster.
+DERIVED_ORIENTATION_QUERY = (
+    PREFIXES
+    + f"SELECT ?node ?orientation WHERE {{ GRAPH {D} {{ ?node ec:orientation ?orientation }} }}"
+)
+
+COUNT_DERIVED = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {D} {{ ?s ?p ?o }} }}"
+
+# -- memberships ----------------------------------------------------------------------
+# An org:Membership (typed or not) with org:member and org:organization entails
+# ``cluster ec:hasMember participant`` and ``participant ec:memberOf cluster``.
+MEMBERSHIP = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?cluster ec:hasMember ?member }} }}
+WHERE {{
+  ?m org:member ?member ; org:organization ?cluster .
+  FILTER (!isLiteral(?cluster) && !isLiteral(?member))
+  FILTER NOT EXISTS {{ ?cluster ec:hasMember ?member }}
+}} ;
+INSERT {{ GRAPH {D} {{ ?member ec:memberOf ?cluster }} }}
+WHERE {{
+  ?m org:member ?member ; org:organization ?cluster .
+  FILTER (!isLiteral(?cluster) && !isLiteral(?member))
+  FILTER NOT EXISTS {{ ?member ec:memberOf ?cluster }}
+}}
+"""
+
+# -- property closure: subproperties, inverses, transitive properties ------------------
+# The TBox part runs first in a sub-select (a handful of axioms), then each pair drives
+# an index lookup on the data.
+SUBPROPERTY = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?x ?super ?y }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?sub ?super WHERE {{
+      ?sub (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?super .
+      FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super))
+  }} }}
+  ?x ?sub ?y .
+  FILTER NOT EXISTS {{ ?x ?super ?y }}
+}}
+"""
+
+INVERSE = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?y ?inverse ?x }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?property ?inverse WHERE {{
+      {{ ?property owl:inverseOf ?inverse }} UNION {{ ?inverse owl:inverseOf ?property }}
+      FILTER (isIRI(?property) && isIRI(?inverse))
+  }} }}
+  ?x ?property ?y .
+  FILTER (!isLiteral(?y))
+  FILTER NOT EXISTS {{ ?y ?inverse ?x }}
+}}
+"""
+
+# One step of the transitive closure; the engine repeats the property rules until the
+# derived graph stops growing (each step doubles the chains it closes).
+TRANSITIVE = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?x ?property ?z }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?property WHERE {{ ?property a owl:TransitiveProperty }} }}
+  ?x ?property ?y .
+  ?y ?property ?z .
+  FILTER NOT EXISTS {{ ?x ?property ?z }}
+}}
+"""
+
+# -- class closure --------------------------------------------------------------------
+# Every typed individual gets every superclass.  Classes, properties and restrictions
+# themselves are not typed, nor is anything typed owl:Thing.
+_NOT_AN_INDIVIDUAL = """
+  FILTER NOT EXISTS {
+    ?x a ?meta .
+    VALUES ?meta { owl:Class rdfs:Class owl:Restriction rdf:Property owl:ObjectProperty
+                   owl:DatatypeProperty owl:AnnotationProperty owl:TransitiveProperty
+                   owl:FunctionalProperty owl:InverseFunctionalProperty
+                   owl:SymmetricProperty owl:Ontology }
+  }"""
+
+SUBCLASS = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?x a ?super }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?sub ?super WHERE {{
+      ?sub (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)+ ?super .
+      FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super)
+              && ?super NOT IN (owl:Thing, rdfs:Resource))
+  }} }}
+  ?x a ?sub .
+  FILTER NOT EXISTS {{ ?x a ?super }}{_NOT_AN_INDIVIDUAL}
+}}
+"""
+
+# -- type defaults --------------------------------------------------------------------
+# ``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``: every ``?x a ?cls``
+# without an asserted value of ?p (none outside the derived graph) gets ``?x ?p ?v``,
+# unless a narrower class of ?x gives another default for ?p.
+DEFAULTS = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?x ?property ?value }} }}
+WHERE {{
+  {{ SELECT DISTINCT ?cls ?property ?value WHERE {{
+      ?cls rdfs:subClassOf ?restriction .
+      ?restriction owl:onProperty ?property ; owl:hasValue ?value .
+      FILTER (isIRI(?cls) && !sameTerm(?property, ec:orientation))
+  }} }}
+  ?x a ?cls .
+  FILTER NOT EXISTS {{
+    ?x ?property ?asserted .
+    FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?asserted }} }}
+  }}
+  FILTER NOT EXISTS {{
+    ?x a ?narrower .
+    ?narrower rdfs:subClassOf+ ?cls .
+    FILTER (!sameTerm(?narrower, ?cls))
+    ?narrower rdfs:subClassOf ?r2 .
+    ?r2 owl:onProperty ?property ; owl:hasValue ?other .
+    FILTER (!sameTerm(?other, ?value))
+  }}{_NOT_AN_INDIVIDUAL}
+}}
+"""
+
+
+# -- R1: a cooperation's orientation --------------------------------------------------
+def _differs(prop: str) -> str:
+    """True when ?a and ?b do not have the same set of values of ``prop``."""
+    return (
+        f"EXISTS {{ ?a {prop} ?v . FILTER NOT EXISTS {{ ?b {prop} ?v }} }} || "
+        f"EXISTS {{ ?b {prop} ?v . FILTER NOT EXISTS {{ ?a {prop} ?v }} }}"
+    )
+
+
+COOPERATION_ORIENTATION = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?cooperation ec:orientation ?orientation }} }}
+WHERE {{
+  ?cooperation ec:partner ?a, ?b .
+  FILTER (!sameTerm(?a, ?b))
+  FILTER NOT EXISTS {{
+    ?cooperation ec:partner ?third .
+    FILTER (!sameTerm(?third, ?a) && !sameTerm(?third, ?b))
+  }}
+  BIND (IF(
+      {_differs("ec:sector")} ||
+      {_differs("ec:educationLevel")} ||
+      (EXISTS {{ ?a ec:field ?fa }} && EXISTS {{ ?b ec:field ?fb }} &&
+       ({_differs("ec:field")})),
+      ec:Vertical, ec:Horizontal) AS ?orientation)
+}}
+"""
+
+# -- R2: a cluster's orientation ------------------------------------------------------
+CLUSTER_ORIENTATION = PREFIXES + f"""
+INSERT {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation . ?cluster a ?class }} }}
+WHERE {{
+  {{ SELECT ?cluster
+            (SUM(IF(sameTerm(?o, ec:Vertical), 1, 0)) AS ?vertical)
+            (SUM(IF(sameTerm(?o, ec:Horizontal), 1, 0)) AS ?horizontal)
+     WHERE {{
+       ?cooperation ec:inCluster ?cluster .
+       GRAPH {D} {{ ?cooperation ec:orientation ?o }}
+       FILTER (!isLiteral(?cluster))
+     }}
+     GROUP BY ?cluster }}
+  BIND (IF(?vertical > 0 && ?horizontal > 0, ec:Mixed,
+           IF(?vertical > 0, ec:Vertical, ec:Horizontal)) AS ?orientation)
+  BIND (IF(?vertical > 0 && ?horizontal > 0, ec:MixedCluster,
+           IF(?vertical > 0, ec:VerticalCluster, ec:HorizontalCluster)) AS ?class)
+}}
+"""
+
+#: The property rules, repeated together until they add nothing.
+PROPERTY_RULES: tuple[tuple[str, str], ...] = (
+    ("subproperty", SUBPROPERTY),
+    ("inverse", INVERSE),
+    ("transitive", TRANSITIVE),
+)
+
+#: One round, in order; "properties" stands for ``PROPERTY_RULES`` run to a fixpoint.
+ROUND: tuple[tuple[str, str | None], ...] = (
+    ("membership", MEMBERSHIP),
+    ("properties", None),
+    ("subclass", SUBCLASS),
+    ("defaults", DEFAULTS),
+    ("cooperation-orientation", COOPERATION_ORIENTATION),
+    ("cluster-orientation", CLUSTER_ORIENTATION),
+    ("orientation-classes", SUBCLASS),
+)
