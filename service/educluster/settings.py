@@ -54,6 +54,13 @@ SETTINGS: list[Setting] = [
     Setting("validate_on_write", False, "refuse (422) a write that leaves a cluster violating "
             "a principle", flag),
     Setting("allow_remote", False, "let SPARQL SERVICE and LOAD reach other servers", flag),
+    Setting("workers", 0, "worker processes answering requests (0: 2 × CPU cores + 1)", int),
+    Setting("load_examples", True, "load the example clusters when the store is created", flag),
+    Setting("snapshot_keep", 3, "published store snapshots kept on disk (at least 2)", int),
+    Setting("snapshot_grace", 60.0, "seconds an older snapshot is kept for the readers still "
+            "on it (at least twice query_timeout is used)", float),
+    Setting("access_log", None, "file for the HTTP access log ('-': standard error; "
+            "default: none)"),
 ]
 
 

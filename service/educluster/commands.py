@@ -1,0 +1,392 @@
+"""The ``serve``, ``load``, ``query`` and ``export`` commands.
+
+All four work on the same on-disk store (``--store PATH``, else ``EDUCLUSTER_STORE``, else
+``./educluster-store``) through ``educluster.server.DiskDataset``, so they can run while a
+server is serving that store: ``load`` takes the writers' lock like any write, ``query``
+and ``export`` read the published snapshot.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from educluster.errors import InputError
+from educluster.server import DiskDataset, default_store_path, open_dataset, serve
+from educluster.settings import resolve
+from educluster.store import Store
+from educluster.store.base import parse_rdf, rdf_format_for
+from educluster.vocab import DERIVED_GRAPH, PREFIXES
+
+#: files at least this large are parsed with a progress bar on standard error
+PROGRESS_MIN_BYTES = 4 * 1024 * 1024
+
+#: ``--format`` names of the graph formats -> Oxigraph formats
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "rdf": ox.RdfFormat.RDF_XML,
+}
+#: ``--format`` names of the results formats (SELECT, ASK) -> media types
+RESULTS_FORMATS: dict[str, str] = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+_GRAPH_MEDIA_TYPES: dict[ox.RdfFormat, str] = {
+    ox.RdfFormat.TURTLE: "text/turtle",
+    ox.RdfFormat.N_TRIPLES: "application/n-triples",
+    ox.RdfFormat.N_QUADS: "application/n-quads",
+    ox.RdfFormat.TRIG: "application/trig",
+    ox.RdfFormat.JSON_LD: "application/ld+json",
+    ox.RdfFormat.RDF_XML: "application/rdf+xml",
+}
+_FORM_EXTENSIONS = {".yaml", ".yml", ".csv"}
+
+
+# -- serve -------------------------------------------------------------------------------
+def run_serve(args) -> int:
+    serve(resolve(args))
+    return 0
+
+
+# -- load --------------------------------------------------------------------------------
+class Progress:
+    """A plain-text progress bar on a stream: redrawn in place on a terminal, one line per
+    tenth otherwise (logs, pipes)."""
+
+    def __init__(self, label: str, total: int, stream=None):
+        self.label = label
+        self.total = max(total, 1)
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last_draw = 0.0
+        self._last_tenth = -1
+
+    def update(self, done: int, items: int) -> None:
+        fraction = min(done / self.total, 1.0)
+        if self.tty:
+            now = time.monotonic()
+            if now - self._last_draw < 0.1 and fraction < 1.0:
+                return
+            self._last_draw = now
+            self.stream.write("\r" + self._line(fraction, items))
+        else:
+            tenth = int(fraction * 10)
+            if tenth == self._last_tenth:
+                return
+            self._last_tenth = tenth
+            self.stream.write(self._line(fraction, items) + "\n")
+        self.stream.flush()
+
+    def finish(self, items: int) -> None:
+        self._last_draw = 0.0
+        self.update(self.total, items)
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _line(self, fraction: float, items: int) -> str:
+        width = 30
+        filled = int(width * fraction)
+        megabytes = self.total / 1e6
+        return (
+            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} "
+            f"of {megabytes:.1f} MB, {items} triples"
+        )
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary file that reports how far it has been read."""
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.position += n
+        return n
+
+
+def _parse_with_progress(path: Path, fmt: ox.RdfFormat, graph: str | None) -> list[ox.Quad]:
+    size = path.stat().st_size
+    progress = Progress(f"parsing {path.name}", size)
+    quads: list[ox.Quad] = []
+    with open(path, "rb") as raw:
+        reader = _CountingReader(raw)
+        try:
+            for quad in ox.parse(reader, format=fmt, without_named_graphs=False):
+                quads.append(quad)
+                if len(quads) % 20000 == 0:
+                    progress.update(reader.position, len(quads))
+        except SyntaxError as exc:
+            line = exc.lineno if isinstance(exc.lineno, int) else None
+            raise InputError(
+                f"not valid {fmt.name}: {exc.msg}", source=str(path), line=line
+            ) from None
+        except ValueError as exc:
+            raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
+    progress.finish(len(quads))
+    if not quads and not size:
+        raise InputError("the document is empty", source=str(path))
+    return _into_graph(quads, fmt, graph)
+
+
+def _into_graph(quads: list[ox.Quad], fmt: ox.RdfFormat | None, graph: str | None) -> list[ox.Quad]:
+    """Triples of the default graph go to ``graph`` (when given); a dataset format's named
+    graphs stay where they are."""
+    if graph is None:
+        return quads
+    target = ox.NamedNode(graph)
+    everything = fmt is not None and not fmt.supports_datasets
+    return [
+        ox.Quad(q.subject, q.predicate, q.object, target)
+        if everything or isinstance(q.graph_name, ox.DefaultGraph)
+        else q
+        for q in quads
+    ]
+
+
+def read_files(paths: Iterable[str | Path], *, graph: str | None = None) -> list[ox.Quad]:
+    """Parse every file completely (RDF by extension, YAML/CSV forms through
+    ``educluster.importers``); ``InputError`` naming the file and line on the first bad one."""
+    quads: list[ox.Quad] = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise InputError("no such file", source=str(path))
+        if path.suffix.lower() in _FORM_EXTENSIONS:
+            quads += _into_graph(_read_form(path), None, graph)
+            continue
+        fmt = rdf_format_for(path)
+        if path.stat().st_size >= PROGRESS_MIN_BYTES:
+            quads += _parse_with_progress(path, fmt, graph)
+        else:
+            quads += parse_rdf(path.read_bytes(), fmt, source=str(path), graph=graph)
+    return quads
+
+
+def _read_form(path: Path) -> list[ox.Quad]:
+    try:
+        from educluster.importers import read_definition
+    except ImportError:
+        raise InputError(
+            "YAML and CSV cluster forms cannot be read by this build", source=str(path)
+        ) from None
+    return list(read_definition([path]))
+
+
+def _graph_iri(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return ox.NamedNode(value).value
+    except ValueError as exc:
+        raise InputError(f"--graph {value!r} is not an absolute IRI: {exc}") from None
+
+
+def run_load(args) -> int:
+    graph = _graph_iri(args.graph)
+    settings = resolve(None)
+    settings["store"] = str(default_store_path(args.store))
+    quads = read_files(args.files, graph=graph)  # everything parsed before anything is written
+    dataset = open_dataset(settings, prepare=True)
+    try:
+        if len(quads) >= 100000:
+            print(f"writing {len(quads)} triples and recomputing derived knowledge...",
+                  file=sys.stderr, flush=True)
+        count = dataset.write(lambda store: store.add_quads(quads))
+    finally:
+        dataset.close()
+    where = f"graph <{graph}>" if graph else "the default graph"
+    files = f"{len(args.files)} file{'s' if len(args.files) != 1 else ''}"
+    print(f"loaded {count} triples from {files} into {where} of {dataset.path}", file=sys.stderr)
+    return 0
+
+
+# -- query -------------------------------------------------------------------------------
+def _reading_dataset(store_arg: str | None) -> DiskDataset:
+    settings = resolve(None)
+    dataset = DiskDataset(
+        default_store_path(store_arg),
+        snapshot_keep=int(settings["snapshot_keep"]),
+        snapshot_grace=float(settings["snapshot_grace"]),
+    )
+    dataset.prepare_for_reading()
+    return dataset
+
+
+def _query_text(args) -> str:
+    if args.query is not None and args.file:
+        raise InputError("give the query as an argument or with --file, not both")
+    if args.file:
+        try:
+            return Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read the query: {exc.strerror}", source=args.file) from None
+        except UnicodeDecodeError:
+            raise InputError("the query is not UTF-8 text", source=args.file) from None
+    if args.query is None:
+        raise InputError("no query: give it as an argument or with --file")
+    if args.query == "-":
+        return sys.stdin.read()
+    return args.query
+
+
+def _short(term) -> str:
+    """A term as a person reads it: a prefixed name where a project prefix fits."""
+    if isinstance(term, ox.NamedNode):
+        for prefix, iri in PREFIXES.items():
+            if term.value.startswith(iri) and _is_local_name(term.value[len(iri):]):
+                return f"{prefix}:{term.value[len(iri):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"{term.value}@{term.language}"
+        return term.value
+    return str(term)
+
+
+def _is_local_name(text: str) -> bool:
+    return bool(text) and all(c.isalnum() or c in "_-." for c in text) and not text.endswith(".")
+
+
+def format_table(variables: list[str], rows: list[dict]) -> str:
+    """Rows as an aligned plain-text table with a count line."""
+    cells = [[_short(row[v]) if v in row else "" for v in variables] for row in rows]
+    widths = [len(v) + 1 for v in variables]
+    for line in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, line, strict=True)]
+    out = [
+        "  ".join(f"?{v}".ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    out += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    ]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def run_query(args) -> int:
+    text = _query_text(args)
+    from educluster.sparql.safety import analyse, check_remote
+
+    settings = resolve(None)
+    check_remote(analyse(text), allow_remote=bool(settings["allow_remote"]))
+    dataset = _reading_dataset(args.store)
+    store = dataset.reader()
+    result = store.query(text)
+    out = sys.stdout.buffer
+    fmt = (args.format or "").lower() or None
+    if result.kind == "graph":
+        rdf = RDF_FORMATS.get(fmt or "turtle")
+        if rdf is None:
+            raise InputError(
+                f"--format {fmt}: a CONSTRUCT or DESCRIBE result is a graph; choose one of "
+                + ", ".join(sorted(RDF_FORMATS))
+            )
+        out.write(result.serialize(_GRAPH_MEDIA_TYPES[rdf]))
+    elif fmt is not None:
+        media_type = RESULTS_FORMATS.get(fmt)
+        if media_type is None:
+            raise InputError(
+                f"--format {fmt}: a SELECT or ASK result is a table; choose one of "
+                + ", ".join(RESULTS_FORMATS)
+            )
+        out.write(result.serialize(media_type))
+    elif result.kind == "boolean":
+        out.write(b"true\n" if result.boolean() else b"false\n")
+    else:
+        out.write(format_table(result.variables, list(result.rows())).encode("utf-8"))
+    out.flush()
+    return 0
+
+
+# -- export ------------------------------------------------------------------------------
+def export_dataset(
+    store: Store,
+    fmt: str | ox.RdfFormat = "turtle",
+    include_derived: bool = True,
+    out: str | os.PathLike | BinaryIO | None = None,
+) -> int:
+    """Write the whole dataset to ``out`` (a path, ``.gz`` gzipped, written whole or not
+    at all; a binary file; None: standard output).  Triple formats get the union of all
+    graphs, without duplicates; dataset formats keep the named graphs.  Returns the number
+    of quads (or triples) written."""
+    rdf = fmt if isinstance(fmt, ox.RdfFormat) else RDF_FORMATS.get(str(fmt).lower())
+    if rdf is None:
+        raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(RDF_FORMATS)}")
+    quads = store.quads("*")
+    if not include_derived:
+        quads = (q for q in quads if not _is_derived(q))
+    items: list
+    if rdf.supports_datasets:
+        items = list(quads)
+    else:
+        items = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    with_prefixes = rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+    prefixes = PREFIXES if with_prefixes else None
+    data = ox.serialize(items, format=rdf, prefixes=prefixes) or b""
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    elif hasattr(out, "write"):
+        out.write(data)  # type: ignore[union-attr]
+    else:
+        _write_file(Path(out), data)
+    return len(items)
+
+
+def _is_derived(quad: ox.Quad) -> bool:
+    return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value == DERIVED_GRAPH
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(temporary, "wb") as f:
+                f.write(data)
+        else:
+            temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write the export: {exc.strerror or exc}", source=str(path)
+        ) from None
+
+
+def run_export(args) -> int:
+    dataset = _reading_dataset(args.store)
+    count = export_dataset(dataset.reader(), args.format, not args.no_derived, args.out)
+    if args.out:
+        print(f"exported {count} statements to {args.out}", file=sys.stderr)
+    return 0
