@@ -1,0 +1,296 @@
+"""What a SPARQL request would make the server do beyond its own store.
+
+A real lexer (not a regular expression over the whole text, which comments and strings
+fool) splits the query or update into tokens, skipping comments, the four forms of
+string and IRIs, then finds:
+
+- ``SERVICE`` (federated query) and ``LOAD`` (fetch a document): both make the engine
+  open HTTP connections, so they are refused unless the operator allows remote access;
+- the graphs named after ``FROM`` / ``FROM NAMED`` (resolved through the query's
+  ``PREFIX`` and ``BASE``): never fetched, answered from the store (a graph that is not
+  in the store is an empty graph).
+
+The same module guards uploads: RDF/XML with external or nested entities and JSON-LD
+with a remote ``@context`` are refused before any parser sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from educluster.errors import ForbiddenOperation, InputError
+
+# -- the lexer ----------------------------------------------------------------------------
+
+# Order matters: long strings before short ones, IRIs before the '<' operator.
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\r\n]|\\.)*'
+               |"(?:[^"\\\r\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
+    | (?P<pname>(?:[A-Za-z\u00c0-\uffff][\w\-.\u00b7\u00c0-\uffff]*)?:
+                (?:[\w\-\u00b7\u00c0-\uffff:%]|\\[_~.\-!$&'()*+,;=/?\#@%]|\.(?=[\w\-:%\\\u00c0-\uffff]))*)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\],;.*+\-/=<>!|^a])
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # string, iri, var, pname, word, langtag, number, punct, other
+    text: str
+    start: int
+    end: int
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.upper() in words
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """The tokens of a SPARQL query or update, without whitespace and comments.
+
+    >>> [t.text for t in tokenize('SELECT * { ?s ?p "SERVICE # no" } # SERVICE')]
+    ['SELECT', '*', '{', '?s', '?p', '"SERVICE # no"', '}']
+    """
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        yield Token(kind, m.group(), m.start(), m.end())
+
+
+# -- the analysis -------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """What a query or update refers to outside the dataset it is run on."""
+
+    service: list[str] = field(default_factory=list)  # SERVICE targets (IRI, or ?var)
+    load: list[str] = field(default_factory=list)  # LOAD sources
+    from_graphs: list[str] = field(default_factory=list)  # FROM
+    from_named: list[str] = field(default_factory=list)  # FROM NAMED
+    using: bool = False  # the update has USING / USING NAMED / WITH
+    #: positions (character offsets) of the top-level WHERE keywords of DELETE/INSERT
+    #: operations, where protocol-given USING clauses go
+    where_positions: list[int] = field(default_factory=list)
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.service or self.load)
+
+
+def _iri_value(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    if token.kind == "iri":
+        iri = token.text[1:-1]
+        return urljoin(base, iri) if base else iri
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return token.text
+    return None
+
+
+def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
+    """Find SERVICE, LOAD, FROM and FROM NAMED in a query or update.
+
+    >>> analyse('PREFIX g: <http://example.org/> SELECT * FROM g:one { ?s ?p ?o }').from_graphs
+    ['http://example.org/one']
+    """
+    tokens = list(tokenize(text))
+    result = Analysis()
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    depth = 0
+    operation_modifies = False  # inside a DELETE/INSERT operation (not DATA, not DELETE WHERE)
+    previous: Token | None = None
+    for i, tok in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.kind == "punct" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == "}":
+            depth = max(depth - 1, 0)
+        elif tok.kind == "punct" and tok.text == ";" and depth == 0:
+            operation_modifies = False
+        elif tok.kind == "word":
+            word = tok.text.upper()
+            if word == "PREFIX" and following is not None and following.kind == "pname":
+                after = tokens[i + 2] if i + 2 < len(tokens) else None
+                if after is not None and after.kind == "iri":
+                    iri = after.text[1:-1]
+                    prefixes[following.text.rstrip(":").partition(":")[0]] = (
+                        urljoin(base, iri) if base else iri
+                    )
+            elif word == "BASE" and following is not None and following.kind == "iri":
+                iri = following.text[1:-1]
+                base = urljoin(base, iri) if base else iri
+            elif word == "SERVICE" and not (previous is not None and previous.is_word("GRAPH")):
+                target = _target(tokens, i + 1, prefixes, base)
+                result.service.append(target)
+            elif word == "LOAD" and depth == 0:
+                result.load.append(_target(tokens, i + 1, prefixes, base))
+            elif word == "FROM" and depth == 0:
+                named = following is not None and following.is_word("NAMED")
+                at = i + 2 if named else i + 1
+                if at < len(tokens):
+                    iri = _iri_value(tokens[at], prefixes, base)
+                    if iri is not None:
+                        (result.from_named if named else result.from_graphs).append(iri)
+            elif word in ("USING", "WITH") and depth == 0:
+                result.using = True
+            elif word in ("DELETE", "INSERT") and depth == 0:
+                data_or_where = following is not None and following.is_word("DATA", "WHERE")
+                if not data_or_where:
+                    operation_modifies = True
+            elif word == "WHERE" and depth == 0 and operation_modifies:
+                result.where_positions.append(tok.start)
+                operation_modifies = False
+        previous = tok
+    return result
+
+
+def _target(tokens: list[Token], at: int, prefixes: dict[str, str], base: str | None) -> str:
+    while at < len(tokens) and tokens[at].is_word("SILENT"):
+        at += 1
+    if at >= len(tokens):
+        return "?"
+    tok = tokens[at]
+    value = _iri_value(tok, prefixes, base)
+    return value if value is not None else tok.text
+
+
+def check_remote(analysis: Analysis, *, allow_remote: bool) -> None:
+    """Refuse SERVICE and LOAD unless the operator allows remote access."""
+    if allow_remote:
+        return
+    if analysis.service:
+        raise ForbiddenOperation(
+            f"SERVICE {analysis.service[0]}: federated queries are disabled on this service "
+            "(it does not contact other servers); query the data here, or ask the operator "
+            "to turn on allow_remote"
+        )
+    if analysis.load:
+        raise ForbiddenOperation(
+            f"LOAD {analysis.load[0]}: loading documents from the web is disabled on this "
+            "service (it does not contact other servers); upload the data through the Graph "
+            "Store Protocol (/store) instead"
+        )
+
+
+def add_using(update: str, analysis: Analysis, using: list[str], using_named: list[str]) -> str:
+    """The update with protocol-given ``using-graph-uri``/``using-named-graph-uri`` written
+    as USING clauses before the WHERE of each DELETE/INSERT operation."""
+    clauses = "".join(f"USING <{g}> " for g in using)
+    clauses += "".join(f"USING NAMED <{g}> " for g in using_named)
+    pieces = []
+    last = 0
+    for position in analysis.where_positions:
+        pieces.append(update[last:position])
+        pieces.append(clauses)
+        last = position
+    pieces.append(update[last:])
+    return "".join(pieces)
+
+
+# -- uploads ------------------------------------------------------------------------------
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b(?P<body>(?:[^\[>]|\[(?:[^\]]|\](?!\s*>))*\]\s*)*)>",
+                      re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s+(?P<rest>[^>]*)>", re.DOTALL)
+_ENTITY_VALUE = re.compile(rb"""^(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')\s*$""", re.DOTALL)
+#: a document may grow this much (bytes beyond its own size) by entity expansion
+MAX_ENTITY_EXPANSION = 1_000_000
+
+
+def check_rdfxml(data: bytes, *, source: str = "request body") -> None:
+    """Refuse XML whose DTD could make the parser reach out or blow up: external entities
+    (SYSTEM/PUBLIC), parameter entities, entities that refer to other entities (the
+    "billion laughs"), and expansions beyond ``MAX_ENTITY_EXPANSION`` bytes.  Plain
+    abbreviation entities (``<!ENTITY rdf "http://...">``) are fine."""
+    match = _DOCTYPE.search(data)
+    if match is None:
+        if b"<!ENTITY" in data:
+            raise InputError("XML entity declarations outside a DOCTYPE are not accepted",
+                             source=source)
+        return
+    body = match.group("body")
+    if re.search(rb"\bSYSTEM\b|\bPUBLIC\b", body.split(b"[", 1)[0]):
+        raise InputError("XML with an external DTD (SYSTEM/PUBLIC) is not accepted", source=source)
+    sizes: dict[bytes, int] = {}
+    for entity in _ENTITY.finditer(body):
+        name = entity.group("name")
+        if entity.group("pe"):
+            raise InputError(f"XML parameter entity {name.decode(errors='replace')!r} is not "
+                             "accepted", source=source)
+        value = _ENTITY_VALUE.match(entity.group("rest").strip())
+        if value is None:
+            raise InputError(f"XML entity {name.decode(errors='replace')!r} is external "
+                             "(SYSTEM/PUBLIC) and is not accepted: the service does not fetch "
+                             "documents", source=source)
+        text = value.group("dq") if value.group("dq") is not None else value.group("sq")
+        if b"&" in text or b"%" in text:
+            raise InputError(f"XML entity {name.decode(errors='replace')!r} refers to other "
+                             "entities; nested entities are not accepted", source=source)
+        sizes[name] = len(text)
+    if not sizes:
+        return
+    rest = data[match.end():]
+    growth = 0
+    for ref in re.finditer(rb"&([A-Za-z_][\w.\-]*);", rest):
+        growth += sizes.get(ref.group(1), 0)
+        if growth > MAX_ENTITY_EXPANSION:
+            raise InputError("XML entity references expand the document too much "
+                             f"(more than {MAX_ENTITY_EXPANSION} bytes)", source=source)
+
+
+#: JSON-LD contexts a document may name by IRI: none by default (the service never
+#: fetches one).  Inline contexts (objects) are always fine.
+ALLOWED_CONTEXTS: frozenset[str] = frozenset()
+
+
+def check_jsonld(data: bytes, *, source: str = "request body") -> None:
+    """Refuse JSON-LD that names a remote ``@context`` (a string, anywhere in the
+    document) or imports one (``@import``): resolving it would mean fetching it."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not valid JSON: {exc}", source=source, line=line) from None
+    for context in _contexts(document):
+        if isinstance(context, str) and context not in ALLOWED_CONTEXTS:
+            raise InputError(
+                f"the JSON-LD @context {context!r} is remote; the service does not fetch "
+                "contexts: put the context inline (an object) instead", source=source)
+
+
+def _contexts(node) -> Iterator:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("@context",):
+                items = value if isinstance(value, list) else [value]
+                for item in items:
+                    yield item
+                    if isinstance(item, dict):
+                        if "@import" in item:
+                            yield item["@import"]
+                        yield from _contexts(item)
+            else:
+                yield from _contexts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _contexts(item)

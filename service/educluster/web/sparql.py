@@ -1,0 +1,112 @@
+"""``/sparql`` (and ``/sparql/``): the SPARQL 1.1 Protocol.
+
+Queries by GET, POST form and POST ``application/sparql-query``; updates by POST form and
+POST ``application/sparql-update`` with the write token; the service description on a
+plain GET.  Every query is checked before it runs (``educluster.sparql.safety``): SERVICE
+and LOAD are refused unless the operator allows remote access, and FROM / FROM NAMED and
+the protocol's dataset parameters name graphs of the store (a graph that is not there is
+empty; nothing is fetched).  Results are negotiated (``educluster.sparql.negotiation``),
+capped at ``max_rows`` and produced under the query time limit.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from educluster.limits import query_deadline
+from educluster.sparql import negotiation, protocol, results, safety, service_description
+from educluster.web import dataset, mark_write, setting
+from educluster.web.errors import ServiceError
+from educluster.web.writes import perform_write, require_write_token
+
+bp = Blueprint("sparql", __name__)
+METHODS = ["GET", "POST", "OPTIONS"]
+
+
+@bp.route("/sparql", methods=METHODS, endpoint="endpoint")
+@bp.route("/sparql/", methods=METHODS, endpoint="endpoint_slash")
+def endpoint():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    body = request.get_data(cache=False) if request.method == "POST" else b""
+    try:
+        operation = protocol.parse_request(
+            request.method, request.headers.get("Content-Type"),
+            request.args.to_dict(flat=False), body,
+        )
+    except protocol.ProtocolError as exc:
+        headers = {"Allow": "GET, POST, OPTIONS"} if exc.status == 405 else None
+        raise ServiceError(exc.status, str(exc), headers=headers) from None
+    if operation is None:
+        return describe_service()
+    if isinstance(operation, protocol.UpdateRequest):
+        return run_update(operation)
+    return run_query(operation)
+
+
+def endpoint_url() -> str:
+    """The endpoint's own URL: the base IRI of queries and updates."""
+    return request.base_url
+
+
+def run_query(operation: protocol.QueryRequest) -> Response:
+    base = endpoint_url()
+    analysis = safety.analyse(operation.query, base_iri=base)
+    safety.check_remote(analysis, allow_remote=bool(setting("allow_remote")))
+    kwargs: dict = {}
+    if operation.has_dataset:  # the protocol's dataset overrides FROM / FROM NAMED
+        kwargs["default_graph"] = operation.default_graphs
+        kwargs["named_graphs"] = operation.named_graphs
+    elif analysis.from_graphs or analysis.from_named:
+        kwargs["default_graph"] = analysis.from_graphs
+        kwargs["named_graphs"] = analysis.from_named
+    format_param = operation.format
+    accept = request.headers.get("Accept")
+    store = dataset().reader()
+    with query_deadline(setting("query_timeout"), environ=request.environ):
+        result = store.query(operation.query, base_iri=base, **kwargs)
+        try:
+            fmt = negotiation.choose(result.kind, accept, format_param)
+        except negotiation.NotAcceptable as exc:
+            raise ServiceError(406, str(exc)) from None
+        answer = results.serialize(result, fmt, max_rows=setting("max_rows"))
+    response = Response(answer.body, status=200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    if answer.truncated:
+        response.headers["X-Educluster-Truncated"] = "true"
+    return response
+
+
+def run_update(operation: protocol.UpdateRequest) -> Response:
+    require_write_token()
+    base = endpoint_url()
+    analysis = safety.analyse(operation.update, base_iri=base)
+    safety.check_remote(analysis, allow_remote=bool(setting("allow_remote")))
+    text = operation.update
+    if operation.has_dataset:
+        if analysis.using:
+            raise ServiceError(400, "the update names its dataset (USING/WITH) and the request "
+                                    "gives using-graph-uri/using-named-graph-uri; give one")
+        text = safety.add_using(text, analysis, operation.using_graphs,
+                                operation.using_named_graphs)
+    perform_write(lambda store: store.update(text, base_iri=base))
+    return mark_write(Response(status=204))
+
+
+def describe_service() -> Response:
+    fmt_param = request.args.get("format")
+    try:
+        fmt = negotiation.choose("graph", request.headers.get("Accept"), fmt_param)
+    except negotiation.NotAcceptable as exc:
+        if fmt_param:
+            raise ServiceError(406, str(exc)) from None
+        fmt = negotiation.BY_NAME["turtle"]
+    store = dataset().reader()
+    triples = service_description.describe(
+        endpoint_url(), store.named_graphs(), update=bool(setting("write_token")),
+    )
+    body = results.serialize_triples(triples, fmt, prefixes={
+        "sd": service_description.SD, "dcterms": "http://purl.org/dc/terms/"})
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,113 @@
+"""What every write goes through, whichever protocol brought it: the write token, and
+the optional validate-on-write check (a change that would leave a cluster violating a
+principle is refused with 422 and the report, and nothing of it is stored)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import TypeVar
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from educluster.store import OxigraphStore, Store
+from educluster.vocab import DERIVED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
+from educluster.web import dataset, mark_write, setting
+from educluster.web.errors import ServiceError
+
+T = TypeVar("T")
+
+#: graphs that are not cluster data: validation leaves them out
+_NOT_DATA = {ONTOLOGY_GRAPH, SHAPES_GRAPH, DERIVED_GRAPH}
+TOKEN_PARAMETERS = ("token", "access_token", "write_token", "auth", "authorization")
+
+
+def require_write_token() -> None:
+    """Let the request write only with ``Authorization: Bearer <the configured token>``."""
+    mark_write()
+    for name in TOKEN_PARAMETERS:
+        if name in request.args:
+            raise ServiceError(400, f"a token in the URL ({name}=) is refused: URLs end up in "
+                                    "logs and histories; send 'Authorization: Bearer TOKEN'")
+    token = setting("write_token")
+    if not token:
+        raise ServiceError(403, "this service is read-only: no write token is configured "
+                                "(the operator sets EDUCLUSTER_WRITE_TOKEN)")
+    challenge = {"WWW-Authenticate": 'Bearer realm="educluster"'}
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise ServiceError(401, "writing needs the write token: send 'Authorization: Bearer "
+                                "TOKEN'", headers=challenge)
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode("utf-8"), str(token).encode("utf-8")
+    ):
+        raise ServiceError(401, "the write token is not valid",
+                           headers={"WWW-Authenticate": 'Bearer realm="educluster", '
+                                                        'error="invalid_token"'})
+
+
+def perform_write(change: Callable[[Store], T]) -> T:
+    """Run ``change`` as one write of the dataset; with ``validate_on_write`` on, first
+    try it on a copy and refuse it (422 with the report) if it adds a Violation."""
+    if not setting("validate_on_write"):
+        return dataset().write(change)
+
+    def checked(store: Store) -> T:
+        _check_on_copy(store, change)
+        return change(store)
+
+    return dataset().write(checked)
+
+
+def data_quads(store: Store) -> list[ox.Quad]:
+    """The asserted cluster data: every quad except the ontology, shapes and derived graphs."""
+    return [
+        q for q in store.quads("*")
+        if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in _NOT_DATA)
+    ]
+
+
+def _check_on_copy(store: Store, change: Callable[[Store], object]) -> None:
+    from educluster.validation import validate
+
+    before = data_quads(store)
+    copy = OxigraphStore()
+    copy.add_quads(q for q in store.quads("*")
+                   if not (isinstance(q.graph_name, ox.NamedNode)
+                           and q.graph_name.value == DERIVED_GRAPH))
+    change(copy)
+    after = data_quads(copy)
+    report_after = validate(after)
+    if report_after.conforms:
+        return
+    known = {_key(r) for r in validate(before).results} if before else set()
+    new = [r for r in report_after.results if _severity(r) == "Violation" and _key(r) not in known]
+    if not new:
+        return
+    raise ServiceError(422, "the write would leave a cluster violating a principle",
+                       body=report_response(report_after, status=422))
+
+
+def _get(result, name: str):
+    if isinstance(result, dict):
+        return result.get(name)
+    return getattr(result, name, None)
+
+
+def _severity(result) -> str:
+    value = str(_get(result, "severity") or "")
+    return value.rsplit("#", 1)[-1]
+
+
+def _key(result) -> tuple:
+    return tuple(str(_get(result, n)) for n in
+                 ("severity", "principle", "focusNode", "resultPath", "value", "sourceShape"))
+
+
+def report_response(report, *, status: int = 200) -> Response:
+    """A validation report, negotiated: JSON (default), Turtle, text or HTML."""
+    from educluster.web.validate import render_report
+
+    return render_report(report, status=status)
