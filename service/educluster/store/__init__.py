@@ -23,5 +23,8 @@ from educluster.store.base import (
     rdf_format_for,
 )
 from educluster.store.oxigraph import OxigraphStore
+from educluster.store.remote import RemoteStore
 
-__all__ = ["GraphName", "OxigraphStore", "QueryResult", "Store", "Term", "rdf_format_for"]
+__all__ = [
+    "GraphName", "OxigraphStore", "QueryResult", "RemoteStore", "Store", "Term", "rdf_format_for",
+]

@@ -1,0 +1,577 @@
+"""A remote store: any SPARQL 1.1 store reached over the SPARQL 1.1 Protocol.
+
+``RemoteStore`` implements ``Store`` with SPARQLWrapper, so the service, the derivation
+engine and validation run unchanged over Virtuoso, Fuseki, GraphDB or Neptune.  The
+service then holds no state of its own: several instances can serve the same store.
+
+How the interface maps onto the protocol:
+
+- queries go to the query endpoint; SELECT and ASK results are fetched once as SPARQL
+  JSON and parsed into pyoxigraph terms (``rows()``) or converted to the other result
+  formats (``serialize``); CONSTRUCT and DESCRIBE are fetched as N-Triples (or Turtle)
+  and parsed with pyoxigraph;
+- ``bindings`` become a trailing ``VALUES`` clause (terms written by pyoxigraph, never
+  user text pasted into the query);
+- updates go to the update endpoint; ``add_quads`` sends ``INSERT DATA`` in batches,
+  ``clear_graph`` ``CLEAR SILENT GRAPH``;
+- the store's own default graph (the Graph Store Protocol's ``?default``, data loaded
+  without a graph IRI) is the named graph ``DEFAULT_GRAPH``
+  (``https://w3id.org/educluster/graph/default``): Virtuoso has no separate default
+  graph to store into, and a fixed graph behaves the same on every engine.  ``quads``
+  and ``dump`` give its triples back in the default graph.
+
+Engine differences handled here (see docs/external-stores.md for the rest):
+
+- Virtuoso keeps graphs of its own (``virtrdf#``, the OWL and LDP vocabularies, the
+  service description, DAV metadata).  They are never listed, dumped or counted;
+  queries over the union default graph do see them, like any query on that Virtuoso.
+- Virtuoso writes blank nodes as ``nodeID://b123`` and refuses them in ``INSERT DATA``:
+  their identifiers are made valid, and batches with blank nodes use
+  ``INSERT { ... } WHERE {}``; triples sharing a blank node always travel together.
+- Virtuoso answers ``"1"^^xsd:boolean`` for ``true``: booleans are read back in their
+  canonical form.
+- Virtuoso stops a query at its own time limit and answers what it found so far (an
+  "anytime" result, header ``X-SQL-State: S1TAT``): that becomes ``QueryTimeout``,
+  never a silently partial answer.
+
+Credentials come from ``EDUCLUSTER_ENDPOINT_USER`` / ``EDUCLUSTER_ENDPOINT_PASSWORD``
+(or the constructor).  The authentication scheme is ``auth="digest"`` (Virtuoso's
+``/sparql-auth``), ``"basic"`` (Fuseki, GraphDB), or ``"auto"``: digest when the URL
+ends with ``/sparql-auth``, else basic.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import re
+import threading
+import urllib.error
+from collections.abc import Iterable, Iterator
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    Unauthorized,
+    URITooLong,
+)
+
+from educluster.errors import QuerySyntaxError, QueryTimeout, StoreError
+from educluster.store.base import GraphName, QueryResult, Store, Term
+from educluster.store.oxigraph import GRAPH_FORMATS, RESULTS_FORMATS
+from educluster.vocab import GRAPH_IRI
+
+#: Where the store's "default graph" lives on a remote store.
+DEFAULT_GRAPH = GRAPH_IRI + "default"
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+#: Graphs Virtuoso creates for itself; never listed, dumped or counted.
+VIRTUOSO_SYSTEM_GRAPHS = frozenset({
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localhost:8890/sparql",
+    "http://localhost:8890/DAV/",
+})
+# Its service description and DAV graphs are named after the server's host and port.
+_VIRTUOSO_HOST_GRAPH = re.compile(r"^https?://[^/]+/(?:sparql|DAV/)$")
+
+RESULTS_JSON = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_GRAPH_CONTENT_TYPES = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "text/ntriples": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+
+# Comments, strings and IRIs: removed before looking for a keyword in an update.
+_OPAQUE = re.compile(
+    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>\s]*>|\#[^\n]*""",
+    re.DOTALL,
+)
+_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+# Virtuoso's SQL states for a query it cannot compile (syntax, unknown variable...).
+_COMPILE_ERROR = re.compile(r"\bVirtuoso (?:37000|S0022|42S22)\b")
+_BNODE_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _has_where(update: str) -> bool:
+    return bool(_WHERE.search(_OPAQUE.sub(" ", update)))
+
+
+class RemoteResult(QueryResult):
+    """A result fetched whole from the remote store."""
+
+    def __init__(
+        self,
+        kind: TypingLiteral["bindings", "boolean", "graph"],
+        *,
+        json_results: dict | None = None,
+        triples: list[ox.Triple] | None = None,
+    ):
+        self.kind = kind
+        self._json = json_results or {}
+        self._triples = triples or []
+
+    @property
+    def variables(self) -> list[str]:
+        if self.kind != "bindings":
+            return []
+        return list(self._json.get("head", {}).get("vars", []))
+
+    def rows(self) -> Iterator[dict[str, Term]]:
+        for binding in self._json.get("results", {}).get("bindings", []):
+            yield {name: _term(value) for name, value in binding.items()}
+
+    def boolean(self) -> bool:
+        return bool(self._json.get("boolean"))
+
+    def triples(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, media_type: str) -> bytes:
+        if self.kind == "graph":
+            fmt = GRAPH_FORMATS[media_type]
+            if fmt.supports_datasets:
+                quads = [ox.Quad(t.subject, t.predicate, t.object) for t in self._triples]
+                return ox.serialize(quads, format=fmt) or b""
+            return ox.serialize(self._triples, format=fmt) or b""
+        # The normalized JSON (valid identifiers, canonical booleans) converted by
+        # pyoxigraph: every results format from one fetch, in the store's order.
+        data = json.dumps(self._normalized_json()).encode("utf-8")
+        fmt = RESULTS_FORMATS[media_type]
+        if fmt == ox.QueryResultsFormat.JSON:
+            return data
+        parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        return parsed.serialize(format=fmt) or b""
+
+    def _normalized_json(self) -> dict:
+        if self.kind == "boolean":
+            return {"head": {}, "boolean": self.boolean()}
+        bindings = [
+            {name: _json_term(term) for name, term in row.items()} for row in self.rows()
+        ]
+        return {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
+
+
+def _bnode_id(value: str) -> str:
+    """A valid blank node identifier for what the store calls it (``nodeID://b123``)."""
+    if value.startswith("nodeID://"):
+        value = value[len("nodeID://"):]
+    value = _BNODE_ID.sub("_", value)
+    return value if value[:1].isalpha() else "b" + value
+
+
+def _term(value: dict) -> Term:
+    """A SPARQL JSON term (including the old ``typed-literal`` form) as a pyoxigraph term."""
+    kind = value.get("type")
+    text = value.get("value", "")
+    if kind == "uri":
+        return ox.NamedNode(text)
+    if kind == "bnode":
+        return ox.BlankNode(_bnode_id(text))
+    language = value.get("xml:lang")
+    if language:
+        return ox.Literal(text, language=language)
+    datatype = value.get("datatype")
+    if datatype:
+        if datatype == XSD_BOOLEAN and text in ("1", "0"):
+            text = "true" if text == "1" else "false"
+        return ox.Literal(text, datatype=ox.NamedNode(datatype))
+    return ox.Literal(text)
+
+
+def _json_term(term: Term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out: dict = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 store reached over HTTP.
+
+    ``query_endpoint`` answers queries; ``update_endpoint`` (default: the query endpoint)
+    takes updates.  ``user`` / ``password`` default to the environment variables
+    ``EDUCLUSTER_ENDPOINT_USER`` / ``EDUCLUSTER_ENDPOINT_PASSWORD``.  ``timeout`` is the
+    HTTP timeout of one request, in seconds.  ``batch_triples`` and ``batch_bytes`` bound
+    one ``INSERT DATA``; ``page_size`` bounds one page of ``quads()`` (keep it at or
+    below Virtuoso's ``ResultSetMaxRows``).
+    """
+
+    engine = "remote"
+
+    def __init__(
+        self,
+        query_endpoint: str,
+        update_endpoint: str | None = None,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        auth: TypingLiteral["auto", "basic", "digest"] = "auto",
+        timeout: float = 60.0,
+        batch_triples: int = 2000,
+        batch_bytes: int = 1_000_000,
+        page_size: int = 5000,
+    ):
+        self.query_endpoint = query_endpoint
+        self.update_endpoint = update_endpoint or query_endpoint
+        self.user = user if user is not None else os.environ.get("EDUCLUSTER_ENDPOINT_USER")
+        self.password = (
+            password if password is not None
+            else os.environ.get("EDUCLUSTER_ENDPOINT_PASSWORD")
+        )
+        self.auth = auth
+        self.timeout = timeout
+        self.batch_triples = batch_triples
+        self.batch_bytes = batch_bytes
+        self.page_size = page_size
+        self._server: str | None = None
+        self._probe_lock = threading.Lock()
+
+    # -- the protocol -------------------------------------------------------------------
+    def _client(self, endpoint: str) -> SPARQLWrapper:
+        client = SPARQLWrapper(endpoint, updateEndpoint=self.update_endpoint)
+        client.setMethod(POST)
+        client.setRequestMethod(URLENCODED)
+        client.setOnlyConneg(True)
+        client.setTimeout(self.timeout)
+        if self.user and self.password:
+            scheme = self.auth
+            if scheme == "auto":
+                scheme = "digest" if endpoint.rstrip("/").endswith("/sparql-auth") else "basic"
+            client.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
+            client.setCredentials(self.user, self.password)
+        return client
+
+    def _send(self, client: SPARQLWrapper) -> tuple[bytes, dict[str, str]]:
+        """Run the request; map the protocol's failures onto the project's errors."""
+        try:
+            result = client.query()
+            response = result.response
+            body = response.read()
+            headers = {k.lower(): v for k, v in response.headers.items()}
+        except QueryBadFormed as exc:
+            raise QuerySyntaxError(_message(exc)) from None
+        except Unauthorized:
+            raise StoreError(
+                f"the store at {client.endpoint} refused the credentials "
+                "(EDUCLUSTER_ENDPOINT_USER / EDUCLUSTER_ENDPOINT_PASSWORD)"
+            ) from None
+        except (EndPointNotFound, URITooLong, EndPointInternalError) as exc:
+            message = _message(exc)
+            if _COMPILE_ERROR.search(message):  # Virtuoso answers 500 to some bad queries
+                raise QuerySyntaxError(message) from None
+            if "S1TAT" in message or "timeout" in message.lower():
+                raise QueryTimeout(f"the store stopped the query: {message}") from None
+            raise StoreError(f"the store at {client.endpoint} failed: {message}") from None
+        except urllib.error.HTTPError as exc:
+            raise StoreError(
+                f"the store at {client.endpoint} answered HTTP {exc.code}: {_message(exc)}"
+            ) from None
+        except TimeoutError:
+            raise QueryTimeout(
+                f"no answer from the store at {client.endpoint} within {self.timeout:g} s"
+            ) from None
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise QueryTimeout(
+                    f"no answer from the store at {client.endpoint} within {self.timeout:g} s"
+                ) from None
+            raise StoreError(f"cannot reach the store at {client.endpoint}: {exc.reason}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot reach the store at {client.endpoint}: {exc}") from None
+        if self._server is None:
+            self._server = headers.get("server", "")
+        if headers.get("x-sql-state", "").upper() == "S1TAT":
+            raise QueryTimeout("the store reached its own time limit and answered in part")
+        return body, headers
+
+    @property
+    def is_virtuoso(self) -> bool:
+        """Whether the store is Virtuoso (from its ``Server`` header, asked once)."""
+        if self._server is None:
+            with self._probe_lock:
+                if self._server is None:
+                    client = self._client(self.query_endpoint)
+                    client.setQuery("ASK { }")
+                    client.addCustomHttpHeader("Accept", RESULTS_JSON)
+                    self._send(client)
+        return "virtuoso" in (self._server or "").lower()
+
+    def is_hidden(self, graph: str) -> bool:
+        """Whether ``graph`` is one of the engine's own graphs, not data."""
+        if not self.is_virtuoso:
+            return False
+        return graph in VIRTUOSO_SYSTEM_GRAPHS or bool(_VIRTUOSO_HOST_GRAPH.match(graph))
+
+    # -- reading ------------------------------------------------------------------------
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        bindings: dict[str, Term] | None = None,
+    ) -> QueryResult:
+        text = sparql
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        if bindings:
+            text = text + "\n" + _values_clause(bindings)
+        client = self._client(self.query_endpoint)
+        client.setQuery(text)
+        for graph in default_graph or ():
+            client.addParameter("default-graph-uri", graph)
+        for graph in named_graphs or ():
+            client.addParameter("named-graph-uri", graph)
+        form = client.queryType
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            client.addCustomHttpHeader("Accept", GRAPH_ACCEPT)
+            body, headers = self._send(client)
+            return RemoteResult("graph", triples=_parse_graph(body, headers))
+        if form not in ("SELECT", "ASK"):
+            raise QuerySyntaxError(
+                f"not a query: expected SELECT, ASK, CONSTRUCT or DESCRIBE ({form})"
+            )
+        client.addCustomHttpHeader("Accept", RESULTS_JSON)
+        body, _headers = self._send(client)
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except ValueError as exc:
+            raise StoreError(
+                f"the store answered results that are not SPARQL JSON: {exc}"
+            ) from None
+        if "boolean" in data:
+            return RemoteResult("boolean", json_results=data)
+        return RemoteResult("bindings", json_results=data)
+
+    def named_graphs(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(
+            row["g"].value for row in rows
+            if isinstance(row.get("g"), ox.NamedNode)
+            and row["g"].value != DEFAULT_GRAPH
+            and not self.is_hidden(row["g"].value)
+        )
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        if graph is None:
+            return True
+        return self.ask(f"ASK {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}")
+
+    def quads(self, graph: GraphName | TypingLiteral["*"] = "*") -> Iterator[ox.Quad]:
+        if graph == "*":
+            graphs: list[GraphName] = [None, *self.named_graphs()]
+        else:
+            graphs = [graph]
+        for name in graphs:
+            yield from self._graph_quads(name)
+
+    def _graph_quads(self, graph: GraphName) -> Iterator[ox.Quad]:
+        """One graph, page after page: a sorted sub-select with LIMIT/OFFSET outside it,
+        the form Virtuoso pages past its ResultSetMaxRows with."""
+        target: ox.NamedNode | ox.DefaultGraph = (
+            ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        )
+        iri = DEFAULT_GRAPH if graph is None else _iri(graph)
+        offset = 0
+        while True:
+            rows = self.select(
+                f"SELECT ?s ?p ?o WHERE {{ {{ SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> "
+                f"{{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o }} }} "
+                f"LIMIT {self.page_size} OFFSET {offset}"
+            )
+            for row in rows:
+                yield ox.Quad(row["s"], row["p"], row["o"], target)
+            if len(rows) < self.page_size:
+                return
+            offset += self.page_size
+
+    def triple_count(self, graph: GraphName | TypingLiteral["*"] = "*") -> int:
+        graphs: list[GraphName] = [None, *self.named_graphs()] if graph == "*" else [graph]
+        total = 0
+        for name in graphs:
+            iri = DEFAULT_GRAPH if name is None else _iri(name)
+            rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+            total += int(rows[0]["n"].value) if rows else 0
+        return total
+
+    # -- writing ------------------------------------------------------------------------
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        text = sparql
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        client = self._client(self.update_endpoint)
+        client.setQuery(text)
+        if not client.isSparqlUpdateRequest():
+            raise QuerySyntaxError("not an update: expected INSERT, DELETE, CLEAR, DROP...")
+        if self.is_virtuoso and not _has_where(text):
+            # Triples outside GRAPH {...} in INSERT DATA / DELETE DATA go to the default
+            # graph, which is DEFAULT_GRAPH here (Virtuoso refuses them otherwise).
+            client.addParameter("using-graph-uri", DEFAULT_GRAPH)
+        client.addCustomHttpHeader("Accept", "*/*")
+        self._send(client)
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> int:
+        """Add quads in batches of ``INSERT DATA``.  A batch is one request, and a dataset
+        that fits one batch is added atomically; a larger one is not (see the docs)."""
+        quads = list(quads)
+        for batch in _batches(quads, self.batch_triples, self.batch_bytes):
+            self.update(_insert_text(batch))
+        return len(quads)
+
+    def clear_graph(self, graph: GraphName) -> None:
+        iri = DEFAULT_GRAPH if graph is None else _iri(graph)
+        self.update(f"CLEAR SILENT GRAPH <{iri}>")
+
+    def replace_graph(self, graph: GraphName, quads: Iterable[ox.Quad]) -> int:
+        """Clear and add in one request when the data fits one batch."""
+        quads = list(quads)
+        batches = list(_batches(quads, self.batch_triples, self.batch_bytes))
+        iri = DEFAULT_GRAPH if graph is None else _iri(graph)
+        if len(batches) <= 1:
+            parts = [f"CLEAR SILENT GRAPH <{iri}>"]
+            parts += [_insert_text(batch) for batch in batches]
+            self.update(" ;\n".join(parts))
+            return len(quads)
+        self.clear_graph(graph)
+        for batch in batches:
+            self.update(_insert_text(batch))
+        return len(quads)
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _message(exc: Exception) -> str:
+    """The store's own words from a SPARQLWrapper or urllib error, on one line."""
+    text = str(exc)
+    if isinstance(exc, urllib.error.HTTPError):
+        with contextlib.suppress(OSError):
+            text = exc.read().decode("utf-8", "replace") or text
+    elif "Response:\n" in text:  # SPARQLWrapper: its explanation, then repr(body)
+        raw = text.split("Response:\n", 1)[1]
+        try:
+            text = ast.literal_eval(raw).decode("utf-8", "replace")
+        except (ValueError, SyntaxError, AttributeError):
+            text = raw
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # Virtuoso repeats the whole query after "SPARQL query:": drop it.
+    for i, line in enumerate(lines):
+        if line.upper().startswith("SPARQL QUERY:"):
+            lines = lines[:i]
+            break
+    return " ".join(lines)[:500] or exc.__class__.__name__
+
+
+def _iri(graph: str) -> str:
+    if any(c in graph for c in '<>"{}|^`\\ \n'):
+        raise QuerySyntaxError(f"not a valid graph IRI: {graph!r}")
+    return graph
+
+
+def _values_clause(bindings: dict[str, Term]) -> str:
+    names = list(bindings)
+    terms = []
+    for name in names:
+        term = bindings[name]
+        if isinstance(term, ox.BlankNode):
+            raise QuerySyntaxError(f"a blank node cannot be bound to ?{name}")
+        terms.append(str(term))
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(terms)}) }}"
+
+
+def _parse_graph(body: bytes, headers: dict[str, str]) -> list[ox.Triple]:
+    media = headers.get("content-type", "application/n-triples").split(";")[0].strip().lower()
+    fmt = _GRAPH_CONTENT_TYPES.get(media)
+    if fmt is None:
+        raise StoreError(f"the store answered a graph as {media}, which cannot be read")
+    if not body.strip() or body.strip().startswith(b"# Empty"):
+        return []
+    try:
+        parsed = ox.parse(body, format=fmt)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(f"the store answered a graph that does not parse: {exc}") from None
+
+
+def _graph_iri(quad: ox.Quad) -> str:
+    name = quad.graph_name
+    return DEFAULT_GRAPH if isinstance(name, ox.DefaultGraph) else name.value
+
+
+def _line(quad: ox.Quad) -> str:
+    return f"{quad.subject} {quad.predicate} {quad.object} ."
+
+
+def _batches(quads: list[ox.Quad], max_triples: int, max_bytes: int) -> Iterator[list[ox.Quad]]:
+    """Quads in batches of bounded size; every quad that shares a blank node with another
+    (directly or through a chain) travels in the same batch, since a blank node label
+    means a fresh node in each request."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    groups: dict[str, list[ox.Quad]] = {}
+    units: list[list[ox.Quad]] = []
+    with_bnodes: list[tuple[ox.Quad, list[str]]] = []
+    for quad in quads:
+        labels = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
+        if not labels:
+            units.append([quad])
+            continue
+        for label in labels[1:]:
+            parent[find(label)] = find(labels[0])
+        with_bnodes.append((quad, labels))
+    for quad, labels in with_bnodes:
+        groups.setdefault(find(labels[0]), []).append(quad)
+    units.extend(groups.values())
+
+    batch: list[ox.Quad] = []
+    size = 0
+    for unit in units:
+        unit_size = sum(len(_line(q)) + 1 for q in unit)
+        if batch and (len(batch) + len(unit) > max_triples or size + unit_size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.extend(unit)
+        size += unit_size
+    if batch:
+        yield batch
+
+
+def _insert_text(batch: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    has_bnodes = False
+    for quad in batch:
+        by_graph.setdefault(_graph_iri(quad), []).append(_line(quad))
+        has_bnodes = has_bnodes or isinstance(quad.subject, ox.BlankNode) or isinstance(
+            quad.object, ox.BlankNode
+        )
+    body = "\n".join(
+        f"GRAPH <{graph}> {{\n" + "\n".join(lines) + "\n}" for graph, lines in by_graph.items()
+    )
+    if has_bnodes:  # Virtuoso refuses blank nodes in INSERT DATA; a template takes them
+        return f"INSERT {{\n{body}\n}} WHERE {{ }}"
+    return f"INSERT DATA {{\n{body}\n}}"
