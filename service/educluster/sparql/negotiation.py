@@ -166,17 +166,19 @@ def choose(kind: str, accept: str | None = None, format_param: str | None = None
     if not ranges:
         return BY_NAME[DEFAULTS[kind]]
     best: Format | None = None
-    best_key = (0.0, -1, 0)
+    best_key: tuple = ()
     for position, f in enumerate(options):
-        key = max(
-            (quality(ranges, t) for t in (f.media_type, *f.aliases)),
-            key=lambda qs: (qs[0], qs[1]),
-        )
-        if key[0] <= 0:
+        primary = quality(ranges, f.media_type)
+        if primary[0] <= 0 and primary[1] >= 2:
+            continue  # the client refuses this very media type
+        keys = [(*primary, 1)] + [(*quality(ranges, t), 0) for t in f.aliases]
+        q, specificity, is_primary = max(keys, key=lambda k: (k[0], k[1], k[2]))
+        if q <= 0:
             continue
-        # Higher q first, then a more specific match, then the service's own order
-        # (with the kind's default first among equals).
-        rank = (key[0], key[1], -(0 if f.name == DEFAULTS[kind] else position + 1))
+        # Higher q first, then a more specific match, then the format's own media type
+        # over an alias, then the service's order (the kind's default first).
+        rank = (q, specificity, is_primary,
+                -(0 if f.name == DEFAULTS[kind] else position + 1))
         if best is None or rank > best_key:
             best, best_key = f, rank
     if best is None:
