@@ -99,7 +99,8 @@ def test_from_inside_a_string_is_not_a_dataset_clause():
 
 
 def test_using_and_where_positions_of_updates():
-    update = ("PREFIX e: <http://e/> DELETE { ?s e:p ?o } INSERT { ?s e:q ?o } WHERE { ?s e:p ?o } ;"
+    update = ("PREFIX e: <http://e/> DELETE { ?s e:p ?o } INSERT { ?s e:q ?o }"
+              " WHERE { ?s e:p ?o } ;"
               " INSERT DATA { e:a e:b e:c } ; DELETE WHERE { ?s e:r ?o } ;"
               " INSERT { ?s e:z 1 } WHERE { ?s e:y ?o }")
     analysis = analyse(update)
@@ -159,7 +160,7 @@ def test_quadratic_blowup_is_refused():
     '{"@context": {"e": {"@id": "http://e/p", "@context": "http://127.0.0.1:9/c"}}}',
 ])
 def test_remote_jsonld_contexts_are_refused(doc):
-    with pytest.raises(InputError, match="remote|context"):
+    with pytest.raises(InputError, match=r"remote|context"):
         check_jsonld(doc.encode())
 
 
