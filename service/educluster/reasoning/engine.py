@@ -43,6 +43,28 @@ def ensure_ontology(store: Store) -> None:
         store.load(path.read_bytes(), ox.RdfFormat.TURTLE, graph=ONTOLOGY_GRAPH, source=str(path))
 
 
+def apply_rule(store: Store, rule: rules.Rule) -> None:
+    """Add what one rule derives to the derived graph.
+
+    A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
+    true ``update_sees_union`` attribute and runs the rule as one update; on the others
+    (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and its triples are added to
+    the derived graph in one transaction.
+    """
+    if getattr(store, "update_sees_union", False):
+        store.update(rule.update)
+        return
+    graph = _DERIVED_NODE
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.construct(rule.construct)
+    ]
+    if quads:
+        store.add_quads(quads)
+
+
+_DERIVED_NODE = ox.NamedNode(DERIVED_GRAPH)
+
+
 def derived_count(store: Store) -> int:
     """Number of triples in the derived graph."""
     rows = store.select(rules.COUNT_DERIVED)
@@ -61,20 +83,20 @@ def materialize(store: Store) -> MaterializeStats:
     store.clear_graph(DERIVED_GRAPH)
     timings: dict[str, float] = {}
 
-    def run(name: str, update: str) -> None:
+    def run(rule: rules.Rule) -> None:
         t0 = time.perf_counter()
-        store.update(update)
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
+        apply_rule(store, rule)
+        timings[rule.name] = timings.get(rule.name, 0.0) + time.perf_counter() - t0
 
     count = 0
     rounds = 0
     while rounds < MAX_ROUNDS:
         rounds += 1
-        for name, update in rules.ROUND:
-            if update is None:
+        for rule in rules.ROUND:
+            if rule is None:
                 _property_fixpoint(store, run)
             else:
-                run(name, update)
+                run(rule)
         new_count = derived_count(store)
         if new_count == count:
             break
@@ -87,8 +109,8 @@ def materialize(store: Store) -> MaterializeStats:
 def _property_fixpoint(store: Store, run) -> None:
     before = derived_count(store)
     for _ in range(MAX_ROUNDS):
-        for name, update in rules.PROPERTY_RULES:
-            run(name, update)
+        for rule in rules.PROPERTY_RULES:
+            run(rule)
         after = derived_count(store)
         if after == before:
             return

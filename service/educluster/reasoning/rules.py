@@ -1,4 +1,11 @@
-"""The derivation rules, as SPARQL 1.1 Update text.
+"""The derivation rules, as SPARQL 1.1 text.
+
+Each rule is a template and a graph pattern (``Rule``), read in two forms: a SPARQL 1.1
+Update ``INSERT { GRAPH <derived> { template } } WHERE { pattern }`` (``Rule.update``),
+and the same as a ``CONSTRUCT`` (``Rule.construct``) whose triples the engine adds to the
+derived graph.  The engine uses the update where the store's update ``WHERE`` sees the
+union of all graphs (Virtuoso does), and the construct otherwise: Oxigraph evaluates an
+update's ``WHERE`` over its own default graph only, while its queries can take the union.
 
 Why SPARQL and not Python or an OWL reasoner: the same text runs unchanged on every
 store behind ``educluster.store.Store`` (the in-memory store validation builds, the
@@ -45,6 +52,8 @@ Semantics chosen where DESIGN.md leaves a choice (documented for analysts too):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from educluster.vocab import DERIVED_GRAPH, EC_IRI, ORG_IRI
 
 PREFIXES = f"""\
@@ -65,67 +74,99 @@ DERIVED_ORIENTATION_QUERY = (
 
 COUNT_DERIVED = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {D} {{ ?s ?p ?o }} }}"
 
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: the triples it derives (a SPARQL template) from a graph pattern over the
+    union of all graphs."""
+
+    name: str
+    template: str
+    where: str
+
+    @property
+    def update(self) -> str:
+        """The rule as one SPARQL 1.1 Update writing into the derived graph, for stores
+        whose update ``WHERE`` sees the union of all graphs."""
+        return PREFIXES + f"INSERT {{ GRAPH {D} {{ {self.template} }} }}\nWHERE {{{self.where}}}\n"
+
+    @property
+    def construct(self) -> str:
+        """The rule as a CONSTRUCT query of the triples to add to the derived graph."""
+        return PREFIXES + f"CONSTRUCT {{ {self.template} }}\nWHERE {{{self.where}}}\n"
+
 # -- memberships ----------------------------------------------------------------------
 # An org:Membership (typed or not) with org:member and org:organization entails
 # ``cluster ec:hasMember participant`` and ``participant ec:memberOf cluster``.
-MEMBERSHIP = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?cluster ec:hasMember ?member }} }}
-WHERE {{
+MEMBERSHIP_1 = Rule(
+    "membership",
+    "?cluster ec:hasMember ?member",
+    """
   ?m org:member ?member ; org:organization ?cluster .
   FILTER (!isLiteral(?cluster) && !isLiteral(?member))
-  FILTER NOT EXISTS {{ ?cluster ec:hasMember ?member }}
-}} ;
-INSERT {{ GRAPH {D} {{ ?member ec:memberOf ?cluster }} }}
-WHERE {{
+  FILTER NOT EXISTS { ?cluster ec:hasMember ?member }
+""",
+)
+
+MEMBERSHIP_2 = Rule(
+    "membership",
+    "?member ec:memberOf ?cluster",
+    """
   ?m org:member ?member ; org:organization ?cluster .
   FILTER (!isLiteral(?cluster) && !isLiteral(?member))
-  FILTER NOT EXISTS {{ ?member ec:memberOf ?cluster }}
-}}
-"""
+  FILTER NOT EXISTS { ?member ec:memberOf ?cluster }
+""",
+)
 
 # -- property closure: subproperties, inverses, transitive properties ------------------
 # The TBox part runs first in a sub-select (a handful of axioms), then each pair drives
 # an index lookup on the data.
-SUBPROPERTY = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?x ?super ?y }} }}
-WHERE {{
-  {{ SELECT DISTINCT ?sub ?super WHERE {{
+SUBPROPERTY = Rule(
+    "subproperty",
+    "?x ?super ?y",
+    """
+  { SELECT DISTINCT ?sub ?super WHERE {
       ?sub (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?super .
       FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super))
-  }} }}
+  } }
   ?x ?sub ?y .
-  FILTER NOT EXISTS {{ ?x ?super ?y }}
-}}
-"""
+  FILTER NOT EXISTS { ?x ?super ?y }
+""",
+)
 
-INVERSE = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?y ?inverse ?x }} }}
-WHERE {{
-  {{ SELECT DISTINCT ?property ?inverse WHERE {{
-      {{ ?property owl:inverseOf ?inverse }} UNION {{ ?inverse owl:inverseOf ?property }}
+INVERSE = Rule(
+    "inverse",
+    "?y ?inverse ?x",
+    """
+  { SELECT DISTINCT ?property ?inverse WHERE {
+      { ?property owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?property }
       FILTER (isIRI(?property) && isIRI(?inverse))
-  }} }}
+  } }
   ?x ?property ?y .
   FILTER (!isLiteral(?y))
-  FILTER NOT EXISTS {{ ?y ?inverse ?x }}
-}}
-"""
+  FILTER NOT EXISTS { ?y ?inverse ?x }
+""",
+)
 
 # One step of the transitive closure; the engine repeats the property rules until the
 # derived graph stops growing (each step doubles the chains it closes).
-TRANSITIVE = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?x ?property ?z }} }}
-WHERE {{
-  {{ SELECT DISTINCT ?property WHERE {{ ?property a owl:TransitiveProperty }} }}
+TRANSITIVE = Rule(
+    "transitive",
+    "?x ?property ?z",
+    """
+  { SELECT DISTINCT ?property WHERE { ?property a owl:TransitiveProperty } }
   ?x ?property ?y .
   ?y ?property ?z .
-  FILTER NOT EXISTS {{ ?x ?property ?z }}
-}}
-"""
+  FILTER NOT EXISTS { ?x ?property ?z }
+""",
+)
 
 # -- class closure --------------------------------------------------------------------
-# Every typed individual gets every superclass.  Classes, properties and restrictions
-# themselves are not typed, nor is anything typed owl:Thing.
+# Every typed individual gets every superclass: by rdfs:subClassOf, owl:equivalentClass
+# (both ways), and the members of an owl:intersectionOf a class is equivalent to or a
+# subclass of (``ec:VerticalCluster ≡ ec:Cluster ⊓ ∃orientation.{Vertical}`` gives
+# ``ec:VerticalCluster ⊑ ec:Cluster``).  Classes, properties and restrictions themselves
+# are not typed, nor is anything typed owl:Thing.
 _NOT_AN_INDIVIDUAL = """
   FILTER NOT EXISTS {
     ?x a ?meta .
@@ -135,26 +176,29 @@ _NOT_AN_INDIVIDUAL = """
                    owl:SymmetricProperty owl:Ontology }
   }"""
 
-SUBCLASS = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?x a ?super }} }}
-WHERE {{
+SUBCLASS = Rule(
+    "subclass",
+    "?x a ?super",
+    f"""
   {{ SELECT DISTINCT ?sub ?super WHERE {{
-      ?sub (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)+ ?super .
+      ?sub (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass
+            |owl:intersectionOf/rdf:rest*/rdf:first)+ ?super .
       FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super)
               && ?super NOT IN (owl:Thing, rdfs:Resource))
   }} }}
   ?x a ?sub .
   FILTER NOT EXISTS {{ ?x a ?super }}{_NOT_AN_INDIVIDUAL}
-}}
-"""
+""",
+)
 
 # -- type defaults --------------------------------------------------------------------
 # ``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``: every ``?x a ?cls``
 # without an asserted value of ?p (none outside the derived graph) gets ``?x ?p ?v``,
 # unless a narrower class of ?x gives another default for ?p.
-DEFAULTS = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?x ?property ?value }} }}
-WHERE {{
+DEFAULTS = Rule(
+    "defaults",
+    "?x ?property ?value",
+    f"""
   {{ SELECT DISTINCT ?cls ?property ?value WHERE {{
       ?cls rdfs:subClassOf ?restriction .
       ?restriction owl:onProperty ?property ; owl:hasValue ?value .
@@ -173,8 +217,8 @@ WHERE {{
     ?r2 owl:onProperty ?property ; owl:hasValue ?other .
     FILTER (!sameTerm(?other, ?value))
   }}{_NOT_AN_INDIVIDUAL}
-}}
-"""
+""",
+)
 
 
 # -- R1: a cooperation's orientation --------------------------------------------------
@@ -186,9 +230,10 @@ def _differs(prop: str) -> str:
     )
 
 
-COOPERATION_ORIENTATION = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?cooperation ec:orientation ?orientation }} }}
-WHERE {{
+COOPERATION_ORIENTATION = Rule(
+    "cooperation-orientation",
+    "?cooperation ec:orientation ?orientation",
+    f"""
   ?cooperation ec:partner ?a, ?b .
   FILTER (!sameTerm(?a, ?b))
   FILTER NOT EXISTS {{
@@ -201,13 +246,14 @@ WHERE {{
       (EXISTS {{ ?a ec:field ?fa }} && EXISTS {{ ?b ec:field ?fb }} &&
        ({_differs("ec:field")})),
       ec:Vertical, ec:Horizontal) AS ?orientation)
-}}
-"""
+""",
+)
 
 # -- R2: a cluster's orientation ------------------------------------------------------
-CLUSTER_ORIENTATION = PREFIXES + f"""
-INSERT {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation . ?cluster a ?class }} }}
-WHERE {{
+CLUSTER_ORIENTATION = Rule(
+    "cluster-orientation",
+    "?cluster ec:orientation ?orientation . ?cluster a ?class",
+    f"""
   {{ SELECT ?cluster
             (SUM(IF(sameTerm(?o, ec:Vertical), 1, 0)) AS ?vertical)
             (SUM(IF(sameTerm(?o, ec:Horizontal), 1, 0)) AS ?horizontal)
@@ -221,23 +267,20 @@ WHERE {{
            IF(?vertical > 0, ec:Vertical, ec:Horizontal)) AS ?orientation)
   BIND (IF(?vertical > 0 && ?horizontal > 0, ec:MixedCluster,
            IF(?vertical > 0, ec:VerticalCluster, ec:HorizontalCluster)) AS ?class)
-}}
-"""
-
-#: The property rules, repeated together until they add nothing.
-PROPERTY_RULES: tuple[tuple[str, str], ...] = (
-    ("subproperty", SUBPROPERTY),
-    ("inverse", INVERSE),
-    ("transitive", TRANSITIVE),
+""",
 )
 
-#: One round, in order; "properties" stands for ``PROPERTY_RULES`` run to a fixpoint.
-ROUND: tuple[tuple[str, str | None], ...] = (
-    ("membership", MEMBERSHIP),
-    ("properties", None),
-    ("subclass", SUBCLASS),
-    ("defaults", DEFAULTS),
-    ("cooperation-orientation", COOPERATION_ORIENTATION),
-    ("cluster-orientation", CLUSTER_ORIENTATION),
-    ("orientation-classes", SUBCLASS),
+#: The property rules, repeated together until they add nothing.
+PROPERTY_RULES: tuple[Rule, ...] = (SUBPROPERTY, INVERSE, TRANSITIVE)
+
+#: One round, in order; ``None`` stands for ``PROPERTY_RULES`` run to a fixpoint.
+ROUND: tuple[Rule | None, ...] = (
+    MEMBERSHIP_1,
+    MEMBERSHIP_2,
+    None,
+    SUBCLASS,
+    DEFAULTS,
+    COOPERATION_ORIENTATION,
+    CLUSTER_ORIENTATION,
+    SUBCLASS,  # the orientation classes' superclasses
 )
