@@ -1,0 +1,378 @@
+"""Validation: is a cluster definition sound, principle by principle, and what to fix?
+
+The pipeline (DESIGN.md, "Principle shapes" and "Validation report"):
+
+1. the definition's quads go into an in-memory Oxigraph store with the ontology, and
+   ``educluster.reasoning.materialize`` derives what follows (members from memberships,
+   subclass closure, sector and level defaults, orientations);
+2. the data graph handed to the SHACL engine is the asserted triples plus the derived
+   ones, except that the DERIVED orientation is renamed ``ecsh:derivedOrientation`` and
+   the derived orientation classes are left out: so ``ec:orientation`` and
+   ``ec:VerticalCluster`` etc. in the data graph are what the analyst stated, and the
+   relation-typology shapes can compare stated with derived (shapes/shapes.ttl);
+3. pySHACL (the reference implementation) checks the shapes of ``shapes/``, parsed once
+   per process; its data graph is a pyoxigraph store, so that the SHACL-SPARQL
+   constraints run in Oxigraph;
+4. failure tolerance (articulation points of each cooperation network) is computed in
+   code, and ``owl=True`` adds the HermiT consistency check;
+5. the ``Report`` carries the results with their principle, the labels of the nodes for
+   people, and each cluster's derived orientation with its explanation.
+
+>>> report = validate_files([str(example) for example in __import__(
+...     "educluster.resources", fromlist=["x"]).example_files()[:1]])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from educluster.errors import InputError
+from educluster.validation.report import ClusterSummary, Report, Result
+from educluster.vocab import (
+    DERIVED_GRAPH,
+    EC_IRI,
+    ECSH_IRI,
+    ONTOLOGY_GRAPH,
+    sparql_prefixes,
+)
+
+__all__ = ["ClusterSummary", "Report", "Result", "shapes_graph", "validate", "validate_files"]
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ORIENTATION = ox.NamedNode(EC_IRI + "orientation")
+_DERIVED_ORIENTATION = ox.NamedNode(ECSH_IRI + "derivedOrientation")
+_ORIENTATION_CLASSES = {
+    ox.NamedNode(EC_IRI + name) for name in ("VerticalCluster", "HorizontalCluster", "MixedCluster")
+}
+_DERIVED = ox.NamedNode(DERIVED_GRAPH)
+_ONTOLOGY = ox.NamedNode(ONTOLOGY_GRAPH)
+
+_shapes_lock = threading.Lock()
+_shapes_cache: dict[str, object] = {}
+
+
+def shapes_graph():
+    """The shipped shapes as one rdflib Graph, parsed once per process."""
+    with _shapes_lock:
+        if "graph" not in _shapes_cache:
+            from rdflib import Graph
+
+            from educluster.resources import shape_files
+
+            graph = Graph()
+            for path in shape_files():
+                graph.parse(data=path.read_text(encoding="utf-8"), format="turtle",
+                            publicID=path.as_uri())
+            _shapes_cache["graph"] = graph
+        return _shapes_cache["graph"]
+
+
+def validate_files(paths: Sequence[str | Path], *, owl: bool = False) -> Report:
+    """Read the files as one definition (``educluster.importers``) and validate it."""
+    from educluster.importers import read_definition
+
+    quads = read_definition(paths)
+    report = validate(quads, owl=owl, source=", ".join(str(p) for p in paths))
+    report.sources = [str(p) for p in paths]
+    return report
+
+
+def validate(
+    data: Iterable[ox.Quad | ox.Triple] | object,
+    *,
+    owl: bool = False,
+    source: str = "the definition",
+) -> Report:
+    """Validate a cluster definition given as pyoxigraph quads or triples, or an rdflib graph.
+
+    Raises ``InputError`` when the definition has no cluster at all.
+    """
+    from educluster.reasoning import ensure_ontology, materialize
+    from educluster.store import OxigraphStore
+
+    store = OxigraphStore()
+    store.add_quads(_as_quads(data))
+    ensure_ontology(store)
+    if not store.ask(sparql_prefixes() + f"""
+            ASK {{ ?cluster a/rdfs:subClassOf* ec:Cluster
+                   FILTER NOT EXISTS {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?cluster ?p ?o }} }} }}"""):
+        raise InputError(
+            "no cluster found: the definition must describe at least one resource typed "
+            "ec:Cluster or one of its kinds (for example ec:TeacherEducationCluster)",
+            source=source,
+        )
+    materialize(store)
+    report = Report()
+    report.results.extend(_shacl_results(store))
+    report.results.extend(_failure_tolerance_results(store))
+    if owl:
+        report.results.extend(_owl_results(store))
+    _add_labels(store, report)
+    report.results.sort(key=Result.sort_key)
+    _add_clusters(store, report)
+    report.checked_principles = _checked_principles(owl)
+    return report
+
+
+# ---------------------------------------------------------------------------- input
+
+def _as_quads(data) -> Iterable[ox.Quad]:
+    from rdflib import Graph
+
+    if isinstance(data, Graph):
+        nt = data.serialize(format="nt", encoding="utf-8")
+        return ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    return (
+        q if isinstance(q, ox.Quad) else ox.Quad(q.subject, q.predicate, q.object)
+        for q in data
+    )
+
+
+def shacl_data_store(store) -> ox.Store:
+    """The data graph the shapes see, as a pyoxigraph store (default graph only).
+
+    Asserted triples of every graph but the ontology's, plus the derived ones with the
+    derived orientation renamed ``ecsh:derivedOrientation`` and the derived orientation
+    classes left out (see the module docstring).
+    """
+    data = ox.Store()
+    triples = []
+    for q in store.quads("*"):
+        graph = q.graph_name
+        if graph == _ONTOLOGY:
+            continue
+        predicate, obj = q.predicate, q.object
+        if graph == _DERIVED:
+            if predicate == _ORIENTATION:
+                predicate = _DERIVED_ORIENTATION
+            elif predicate == _RDF_TYPE and obj in _ORIENTATION_CLASSES:
+                continue
+        triples.append(ox.Quad(q.subject, predicate, obj))
+    data.bulk_extend(triples)
+    return data
+
+
+# ---------------------------------------------------------------------------- SHACL
+
+_SEVERITY_NAMES = {
+    "http://www.w3.org/ns/shacl#Violation": "Violation",
+    "http://www.w3.org/ns/shacl#Warning": "Warning",
+    "http://www.w3.org/ns/shacl#Info": "Info",
+}
+
+
+def run_pyshacl(data_graph, shapes=None):
+    """Run pySHACL (no inference, every severity allowed) and return its results graph."""
+    import pyshacl
+
+    _conforms, results_graph, _text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes if shapes is not None else shapes_graph(),
+        inference="none",
+        advanced=False,
+        allow_infos=True,
+        allow_warnings=True,
+        inplace=True,
+        do_owl_imports=False,
+    )
+    return results_graph
+
+
+def _shacl_results(store) -> list[Result]:
+    from rdflib import RDF, SH, URIRef
+
+    shapes = shapes_graph()
+    results_graph = run_pyshacl(shacl_data_store(store), shapes)
+    principle_of = _principles_by_shape(shapes)
+    out = []
+    for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+        shape = results_graph.value(node, SH.sourceShape)
+        severity = _SEVERITY_NAMES.get(str(results_graph.value(node, SH.resultSeverity)),
+                                       "Violation")
+        messages = list(results_graph.objects(node, SH.resultMessage))
+        message = _preferred_text(messages) or "This node does not satisfy a principle shape."
+        principle = principle_of.get(shape) if shape is not None else None
+        out.append(Result(
+            severity=severity,
+            principle=URIRef(principle) if principle else None,
+            focus_node=results_graph.value(node, SH.focusNode),
+            message=message,
+            source_shape=shape,
+            result_path=results_graph.value(node, SH.resultPath),
+            value=results_graph.value(node, SH.value),
+        ))
+    return out
+
+
+def _preferred_text(literals) -> str | None:
+    best = None
+    for lit in literals:
+        lang = getattr(lit, "language", None)
+        if lang in (None, "en"):
+            return str(lit)
+        best = best or str(lit)
+    return best
+
+
+def _principles_by_shape(shapes) -> dict:
+    """Shape -> principle IRI; a shape without one inherits its parent shape's."""
+    from rdflib import SH, URIRef
+
+    principle = URIRef(EC_IRI + "principle")
+    found = {s: o for s, o in shapes.subject_objects(principle)}
+    for parent, child in shapes.subject_objects(SH.property):
+        if child not in found and parent in found:
+            found[child] = found[parent]
+    return found
+
+
+# ---------------------------------------------------------------------------- in code
+
+def _failure_tolerance_results(store) -> list[Result]:
+    from rdflib import URIRef
+
+    from educluster.validation.failure_tolerance import single_points_of_failure
+
+    shape = URIRef(ECSH_IRI + "FailureToleranceShape")
+    message = _shape_message(shape)
+    return [
+        Result(
+            severity="Warning",
+            principle=URIRef(EC_IRI + "FailureTolerance"),
+            focus_node=_to_rdflib(member),
+            message=message,
+            source_shape=shape,
+            value=_to_rdflib(cluster),
+        )
+        for cluster, member in single_points_of_failure(store)
+    ]
+
+
+def _owl_results(store) -> list[Result]:
+    """HermiT's verdict on the definition with the ontology (``educluster.owl``)."""
+    from rdflib import Graph, URIRef
+
+    from educluster.owl import check_consistency
+
+    data = Graph()
+    asserted = [q for q in store.quads("*") if q.graph_name not in (_ONTOLOGY, _DERIVED)]
+    if asserted:
+        nt = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in asserted],
+                          format=ox.RdfFormat.N_TRIPLES)
+        data.parse(data=nt.decode("utf-8"), format="nt")
+    shape = URIRef(ECSH_IRI + "OntologyConsistencyShape")
+    results = []
+    for problem in check_consistency(data):
+        focus = problem.focus_node
+        results.append(Result(
+            severity="Violation",
+            principle=URIRef(EC_IRI + "OntologyConsistency"),
+            focus_node=URIRef(focus) if focus else URIRef(EC_IRI.rstrip("#")),
+            message=problem.message,
+            source_shape=shape,
+            explanation=problem.explanation,
+        ))
+    return results
+
+
+def _shape_message(shape) -> str:
+    from rdflib import SH
+
+    return _preferred_text(shapes_graph().objects(shape, SH.message)) or ""
+
+
+def _checked_principles(owl: bool) -> list[str]:
+    from rdflib import URIRef
+
+    principle = URIRef(EC_IRI + "principle")
+    found = {str(p) for p in shapes_graph().objects(None, principle)}
+    if not owl:
+        found.discard(EC_IRI + "OntologyConsistency")
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------- labels
+
+_LABEL_PROPERTIES = ("rdfs:label", "skos:prefLabel", "foaf:name", "dcterms:title")
+
+
+def _labels(store, iris: set[str]) -> dict[str, str]:
+    """A label for each IRI (English or untagged preferred), from data and ontology."""
+    if not iris:
+        return {}
+    values = " ".join(f"<{iri}>" for iri in sorted(iris))
+    rows = store.select(sparql_prefixes() + f"""
+        SELECT ?s ?label WHERE {{
+            VALUES ?s {{ {values} }}
+            ?s {"|".join(_LABEL_PROPERTIES)} ?label
+        }}""")
+    best: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        label = row["label"]
+        lang = getattr(label, "language", None)
+        rank = 0 if lang in (None, "en") else 1
+        key = row["s"].value
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, label.value)
+    return {k: v for k, (_rank, v) in best.items()}
+
+
+def _add_labels(store, report: Report) -> None:
+    from rdflib import URIRef
+
+    wanted = set()
+    for r in report.results:
+        for term in (r.focus_node, r.value):
+            if isinstance(term, URIRef):
+                wanted.add(str(term))
+    principles = {str(p) for p in _checked_principles(True)}
+    principles |= {str(r.principle) for r in report.results if r.principle}
+    labels = _labels(store, wanted | principles)
+    for r in report.results:
+        if isinstance(r.focus_node, URIRef):
+            r.label = labels.get(str(r.focus_node))
+        if isinstance(r.value, URIRef):
+            r.value_label = labels.get(str(r.value))
+    report.principle_labels = {p: labels[p] for p in principles if p in labels}
+
+
+def _add_clusters(store, report: Report) -> None:
+    from educluster.reasoning import cluster_orientations, explain_cluster
+
+    orientations = cluster_orientations(store)
+    rows = store.select(sparql_prefixes() + f"""
+        SELECT DISTINCT ?cluster WHERE {{
+            GRAPH <{DERIVED_GRAPH}> {{ ?cluster a ec:Cluster }}
+        }}""")
+    clusters = sorted({_key(row["cluster"]) for row in rows} | set(orientations))
+    labels = _labels(store, {c for c in clusters if not c.startswith("_:")})
+    for iri in clusters:
+        explanation = ""
+        if not iri.startswith("_:"):
+            explanation = explain_cluster(store, iri).reason
+        report.clusters[iri] = ClusterSummary(
+            iri=iri, label=labels.get(iri), orientation=orientations.get(iri),
+            explanation=explanation,
+        )
+
+
+# ---------------------------------------------------------------------------- terms
+
+def _key(term) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+def _to_rdflib(term):
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
