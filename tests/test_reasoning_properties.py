@@ -1,0 +1,147 @@
+"""Properties of derived knowledge over random clusters (hypothesis): R1 agrees with an
+independent model of the rule, a cluster's orientation is exactly the combination of its
+cooperations' orientations, and deriving after a change equals deriving from scratch."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from educluster.reasoning import cluster_orientations, explain_cluster, materialize
+from educluster.store import OxigraphStore
+from reasoning_cases import (
+    DATA_GRAPH,
+    KINDS,
+    Cluster,
+    DiskBackend,
+    MemoryBackend,
+    Participant,
+    change,
+    derive,
+    derived_orientation,
+    derived_triples,
+    ec,
+    ex,
+    with_tbox,
+)
+
+LEVELS = ["PreschoolLevel", "GeneralSecondaryLevel", "SecondarySpecializedLevel", "HigherLevel"]
+SECTORS = ["EducationSector", "ScienceSector", "BusinessSector"]
+FIELDS = ["mathematics", "physics"]
+V, H, M = ec("Vertical"), ec("Horizontal"), ec("Mixed")
+
+
+@st.composite
+def participants(draw, name: str) -> Participant:
+    return Participant(
+        name,
+        draw(st.sampled_from(sorted(KINDS))),
+        sectors=draw(st.lists(st.sampled_from(SECTORS), max_size=1)),
+        levels=draw(st.lists(st.sampled_from(LEVELS), max_size=2, unique=True)),
+        fields=draw(st.lists(st.sampled_from(FIELDS), max_size=2, unique=True)),
+    )
+
+
+@st.composite
+def clusters(draw) -> Cluster:
+    n = draw(st.integers(min_value=2, max_value=7))
+    members = [draw(participants(f"p{i}")) for i in range(n)]
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1])
+    cooperations = draw(st.lists(pairs, max_size=8))
+    led_by = draw(st.lists(st.integers(0, n - 1), max_size=1))
+    return Cluster(
+        participants=members,
+        cooperations=[(f"p{a}", f"p{b}") for a, b in cooperations],
+        led_by=[f"p{i}" for i in led_by],
+    )
+
+
+def effective(p: Participant) -> tuple[set[str], set[str], set[str]]:
+    """The model of R1's inputs: explicit values win, else the kind's defaults."""
+    sector, level = KINDS[p.kind]
+    sectors = set(p.sectors) or {sector}
+    levels = set(p.levels) or ({level} if level else set())
+    return sectors, levels, set(p.fields)
+
+
+def expected_orientation(a: Participant, b: Participant) -> str:
+    (sa, la, fa), (sb, lb, fb) = effective(a), effective(b)
+    same_fields = not (fa and fb) or fa == fb
+    return H if sa == sb and la == lb and same_fields else V
+
+
+def check_cluster(store, cluster: Cluster) -> None:
+    by_name = {p.name: p for p in cluster.participants}
+    seen = set()
+    for i, (a, b) in enumerate(cluster.cooperations):
+        expected = expected_orientation(by_name[a], by_name[b])
+        assert derived_orientation(store, cluster.cooperation(i)) == expected, (a, b)
+        seen.add(expected)
+    combined = {frozenset(): None, frozenset({V}): V, frozenset({H}): H}.get(frozenset(seen), M)
+    assert derived_orientation(store, ex(cluster.name)) == combined
+    assert cluster_orientations(store) == ({ex(cluster.name): combined} if combined else {})
+    explanation = explain_cluster(store, ex(cluster.name))
+    assert len(explanation.vertical) + len(explanation.horizontal) == len(cluster.cooperations)
+    for cooperation in explanation.vertical:
+        assert cooperation.differences
+    for cooperation in explanation.horizontal:
+        assert cooperation.differences == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(clusters())
+def test_cluster_orientation_is_the_combination_of_its_cooperations(cluster):
+    backend = MemoryBackend()
+    store = derive(backend, backend.open(), cluster.turtle())
+    check_cluster(store, cluster)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters())
+def test_same_on_the_disk_store(cluster):
+    with tempfile.TemporaryDirectory() as directory:
+        backend = DiskBackend(Path(directory))
+        store = derive(backend, backend.open(), cluster.turtle())
+        check_cluster(store, cluster)
+        store.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(clusters(), st.data())
+def test_deriving_after_a_change_equals_deriving_from_scratch(cluster, data):
+    backend = MemoryBackend()
+    store = derive(backend, backend.open(), cluster.turtle())
+    first = derived_triples(store)
+    materialize(store)
+    assert derived_triples(store) == first  # idempotent
+
+    removed = data.draw(st.sets(st.integers(0, max(len(cluster.cooperations) - 1, 0))))
+    removed &= set(range(len(cluster.cooperations)))
+    victim = data.draw(st.sampled_from([p.name for p in cluster.participants]))
+    update = "".join(
+        f"DELETE WHERE {{ GRAPH <{DATA_GRAPH}> {{ <{cluster.cooperation(i)}> ?p ?o }} }} ;\n"
+        for i in sorted(removed)
+    )
+    update += (
+        f"DELETE WHERE {{ GRAPH <{DATA_GRAPH}> {{ ex:{victim} ec:educationLevel ?l }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{DATA_GRAPH}> {{ ex:{victim} ec:educationLevel ec:HigherLevel }} }}"
+    )
+    store = change(backend, store, update)
+
+    fresh = with_tbox(OxigraphStore())
+    fresh.add_quads(list(store.quads(DATA_GRAPH)))
+    materialize(fresh)
+    assert derived_triples(store) == derived_triples(fresh)
+
+    by_name = {
+        p.name: Participant(p.name, p.kind, p.sectors,
+                            ["HigherLevel"] if p.name == victim else p.levels, p.fields)
+        for p in cluster.participants
+    }
+    for i, (a, b) in enumerate(cluster.cooperations):
+        expected = None if i in removed else expected_orientation(by_name[a], by_name[b])
+        assert derived_orientation(store, cluster.cooperation(i)) == expected
+
