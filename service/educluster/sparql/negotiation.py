@@ -6,6 +6,7 @@ use, and an ``Accept`` parser with q-values and wildcards (RFC 9110, section 12.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,7 +38,7 @@ FORMATS: list[Format] = [
     Format("xml", "application/sparql-results+xml", _BOOLEAN, ("application/xml", "text/xml")),
     Format("csv", "text/csv", frozenset({"bindings"})),
     Format("tsv", "text/tab-separated-values", frozenset({"bindings"})),
-    Format("turtle", "text/turtle", _GRAPH, ("application/x-turtle",)),
+    Format("turtle", "text/turtle", _GRAPH, ("application/x-turtle", "text/n3", "text/rdf+n3")),
     Format("ntriples", "application/n-triples", _GRAPH, ("text/plain",)),
     Format("jsonld", "application/ld+json", _GRAPH, ("application/json",)),
     Format("rdfxml", "application/rdf+xml", _GRAPH, ("application/xml", "text/xml")),
@@ -47,7 +48,8 @@ FORMATS: list[Format] = [
 BY_NAME = {f.name: f for f in FORMATS}
 
 #: ``format=`` names that mean a different format for graphs than for tables
-_GRAPH_SYNONYMS = {"json": "jsonld", "xml": "rdfxml", "ttl": "turtle", "nt": "ntriples",
+_GRAPH_SYNONYMS = {"json": "jsonld", "xml": "rdfxml", "ttl": "turtle", "n3": "turtle",
+                   "nt": "ntriples",
                    "nq": "nquads", "n-triples": "ntriples", "n-quads": "nquads",
                    "json-ld": "jsonld", "rdf": "rdfxml", "rdf+xml": "rdfxml"}
 _TABLE_SYNONYMS = {"sparql-results+json": "json", "sparql-results+xml": "xml"}
@@ -138,13 +140,23 @@ def candidates(kind: str) -> list[Format]:
     return [f for f in FORMATS if kind in f.kinds]
 
 
-def choose(kind: str, accept: str | None = None, format_param: str | None = None) -> Format:
+def choose(
+    kind: str, accept: str | None = None, format_param: str | Sequence[str] | None = None
+) -> Format:
     """The format to answer a result of ``kind`` in.
 
     ``format_param`` (the ``format=`` query parameter, a name from ``FORMATS`` or a media
-    type) wins over ``Accept``.  Raises ``NotAcceptable`` when nothing fits.
+    type; several values, as some clients send, are tried in order) wins over ``Accept``.
+    Raises ``NotAcceptable`` when nothing fits.
     """
     options = candidates(kind)
+    if format_param and not isinstance(format_param, str):
+        for value in format_param:
+            try:
+                return choose(kind, accept, value)
+            except NotAcceptable:
+                continue
+        return choose(kind, accept, format_param[0])
     if format_param:
         wanted = format_param.strip().lower()
         if "/" in wanted:

@@ -34,7 +34,7 @@ class QueryRequest:
     query: str
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
-    format: str | None = None  # the ``format=`` parameter (URL or form)
+    formats: list[str] = field(default_factory=list)  # ``format=`` values (URL or form)
 
     @property
     def has_dataset(self) -> bool:
@@ -117,7 +117,7 @@ def parse_request(
                 raise ProtocolError("a GET request carries its query in the URL (query=)")
             return None
         return QueryRequest(query, _iris(args, "default-graph-uri"), _iris(args, "named-graph-uri"),
-                            _one(args, "format"))
+                            list(args.get("format") or []))
     if method != "POST":
         raise ProtocolError(f"{method} is not a SPARQL protocol operation; use GET or POST", 405)
 
@@ -138,7 +138,7 @@ def parse_request(
             return QueryRequest(
                 query, _iris(args, "default-graph-uri") + _iris(form, "default-graph-uri"),
                 _iris(args, "named-graph-uri") + _iris(form, "named-graph-uri"),
-                _one(form, "format") or _one(args, "format"))
+                _one(form, "format") or list(args.get("format") or []))
         if update is not None:
             return UpdateRequest(
                 update, _iris(args, "using-graph-uri") + _iris(form, "using-graph-uri"),
@@ -149,7 +149,7 @@ def parse_request(
             raise ProtocolError("the query is in the body; the URL may not carry another one")
         text = _decode(body, content_params, "query")
         return QueryRequest(text, _iris(args, "default-graph-uri"), _iris(args, "named-graph-uri"),
-                            _one(args, "format"))
+                            list(args.get("format") or []))
     if media == UPDATE_TYPE:
         if "query" in args or "update" in args:
             raise ProtocolError("the update is in the body; the URL may not carry another one")

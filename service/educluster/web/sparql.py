@@ -60,7 +60,7 @@ def run_query(operation: protocol.QueryRequest) -> Response:
     elif analysis.from_graphs or analysis.from_named:
         kwargs["default_graph"] = analysis.from_graphs
         kwargs["named_graphs"] = analysis.from_named
-    format_param = operation.format
+    format_param = operation.formats
     accept = request.headers.get("Accept")
     store = dataset().reader()
     with query_deadline(setting("query_timeout"), environ=request.environ):
@@ -94,7 +94,7 @@ def run_update(operation: protocol.UpdateRequest) -> Response:
 
 
 def describe_service() -> Response:
-    fmt_param = request.args.get("format")
+    fmt_param = request.args.getlist("format")
     try:
         fmt = negotiation.choose("graph", request.headers.get("Accept"), fmt_param)
     except negotiation.NotAcceptable as exc:

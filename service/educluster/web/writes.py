@@ -11,6 +11,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 from flask import Response, request
 
+from educluster.errors import InputError
 from educluster.store import OxigraphStore, Store
 from educluster.vocab import DERIVED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
 from educluster.web import dataset, mark_write, setting
@@ -70,39 +71,38 @@ def data_quads(store: Store) -> list[ox.Quad]:
 
 
 def _check_on_copy(store: Store, change: Callable[[Store], object]) -> None:
-    from educluster.validation import validate
-
-    before = data_quads(store)
     copy = OxigraphStore()
     copy.add_quads(q for q in store.quads("*")
                    if not (isinstance(q.graph_name, ox.NamedNode)
                            and q.graph_name.value == DERIVED_GRAPH))
     change(copy)
-    after = data_quads(copy)
-    report_after = validate(after)
-    if report_after.conforms:
+    report_after = _validate(data_quads(copy))
+    if report_after is None or report_after.conforms:
         return
-    known = {_key(r) for r in validate(before).results} if before else set()
-    new = [r for r in report_after.results if _severity(r) == "Violation" and _key(r) not in known]
+    report_before = _validate(data_quads(store))
+    known = {_key(r) for r in report_before.results} if report_before is not None else set()
+    new = [r for r in report_after.results if r.severity == "Violation" and _key(r) not in known]
     if not new:
-        return
+        return  # the violations were there before this write: it is not to blame
     raise ServiceError(422, "the write would leave a cluster violating a principle",
                        body=report_response(report_after, status=422))
 
 
-def _get(result, name: str):
-    if isinstance(result, dict):
-        return result.get(name)
-    return getattr(result, name, None)
+def _validate(quads: list[ox.Quad]):
+    """The validation report of the data, or None when it holds no cluster."""
+    from educluster.validation import validate
 
-
-def _severity(result) -> str:
-    value = str(_get(result, "severity") or "")
-    return value.rsplit("#", 1)[-1]
+    if not quads:
+        return None
+    try:
+        return validate(quads)
+    except InputError:  # no cluster in the data: no principle to check
+        return None
 
 
 def _key(result) -> tuple:
-    return tuple(str(_get(result, n)) for n in
+    data = result.to_json()
+    return tuple(str(data.get(n)) for n in
                  ("severity", "principle", "focusNode", "resultPath", "value", "sourceShape"))
 
 
