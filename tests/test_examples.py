@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from educluster.resources import example_files, flawed_example_files
+from educluster.resources import example_files, flawed_example_files, ontology_files
 from educluster.vocab import EC, ID, ORG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,13 +260,16 @@ def test_tashkent_cluster_holds_the_30_member_organizations_of_the_article():
             "Chirchik city department of public education"} <= labels
     assert (ID["chirchik-city"], EC.partOfRegion, ID["tashkent-region"]) in g
     assert (ID["school-of-young-teachers"], EC.runBy, cluster) in g
-    # the article's four interaction models and four areas of cooperation are all used
+    # the article's four interaction models and four areas of cooperation: the cluster's,
+    # and each used by some cooperation
+    models = {EC.InformationalCognitive, EC.ProblemAnalytical, EC.SocialRole, EC.GameActivity}
+    areas = {EC.EducationalMethodological, EC.ScientificMethodological, EC.StaffDevelopment,
+             EC.CareerGuidance}
+    assert set(g.objects(cluster, EC.interactionModel)) == models
+    assert set(g.objects(cluster, EC.area)) == areas
     coops = set(g.subjects(EC.inCluster, cluster))
-    assert {o for c in coops for o in g.objects(c, EC.interactionModel)} == {
-        EC.InformationalCognitive, EC.ProblemAnalytical, EC.SocialRole, EC.GameActivity}
-    assert {o for c in coops for o in g.objects(c, EC.area)} == {
-        EC.EducationalMethodological, EC.ScientificMethodological, EC.StaffDevelopment,
-        EC.CareerGuidance}
+    assert {o for c in coops for o in g.objects(c, EC.interactionModel)} == models
+    assert {o for c in coops for o in g.objects(c, EC.area)} == areas
 
 
 def test_preschool_cluster_has_projects_at_every_stage_in_the_three_directions():
@@ -279,12 +282,38 @@ def test_preschool_cluster_has_projects_at_every_stage_in_the_three_directions()
         EC.QualityOfEducation, EC.StudentWithAbility, EC.InnovatorEducator}
     lab = ID["educational-scientific-complex-laboratory"]
     assert lab in {g.value(ms, ORG.member) for ms in g.subjects(ORG.organization, cluster)}
+    assert (lab, RDF.type, EC.EducationalScientificComplexLaboratory) in g
+    assert set(g.objects(lab, EC.direction)) == {
+        EC.InnovativeExperimentalDirection, EC.ScientificMethodicalDirection,
+        EC.ScientificResearchDirection, EC.InformationAnalyticalDirection}
+    # only a successful pilot is disseminated
+    (disseminated,) = g.subjects(EC.status, EC.Disseminated)
+    assert (disseminated, EC.pilotResult, EC.Successful) in g
 
 
 def test_methodological_cluster_has_its_four_stages():
     g = parse(ROOT / "data" / "methodological.ttl")
-    stages = set(g.objects(ID["methodological-cluster"], EC.stage))
+    cluster = ID["methodological-cluster"]
+    stages = set(g.objects(cluster, EC.stage))
     assert stages == {EC.Motivational, EC.Constructive, EC.Correctional, EC.Reflexive}
+    assert set(g.objects(cluster, EC.developsCompetency)) == {
+        EC.Sociability, EC.Tolerance, EC.SelfAnalysis, EC.SelfExpression, EC.GoalSetting}
+
+
+def test_methodological_stages_come_in_the_order_of_the_source():
+    """The data names the stages; the concept scheme's ec:stageOrder puts them in order."""
+    if not ontology_files():
+        pytest.skip("no ontology files to take ec:stageOrder from")
+    store = pyoxigraph.Store()
+    for path in [*ontology_files(), ROOT / "data" / "methodological.ttl"]:
+        store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    rows = store.query(f"""
+        SELECT ?stage WHERE {{
+          <{ID["methodological-cluster"]}> <{EC.stage}> ?stage .
+          ?stage <{EC.stageOrder}> ?order .
+        }} ORDER BY ?order""")
+    assert [row["stage"].value for row in rows] == [
+        str(EC.Motivational), str(EC.Constructive), str(EC.Correctional), str(EC.Reflexive)]
 
 
 @pytest.mark.parametrize(("path", "expected"), [
@@ -300,6 +329,22 @@ def test_orientation_that_rule_r2_derives(path: str, expected: URIRef):
     assert cluster_orientation(g, cluster) == expected
     # orientation is derived, never stated in the examples
     assert (cluster, EC.orientation, None) not in g
+
+
+def test_examples_load_together_without_clashes():
+    """A resource described in several files (a region, a role) is described alike in each."""
+    described: dict = {}
+    for path in EXAMPLES:
+        g = parse(path)
+        for s in set(g.subjects()):
+            triples = frozenset(g.predicate_objects(s))
+            assert described.setdefault(s, triples) == triples, f"{s} differs in {path.name}"
+    store = pyoxigraph.Store()
+    for path in EXAMPLES:
+        store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    clusters_found = list(store.query(
+        "SELECT DISTINCT ?c WHERE { ?m <http://www.w3.org/ns/org#organization> ?c }"))
+    assert len(clusters_found) == len(EXAMPLES)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=name)
