@@ -57,7 +57,9 @@ class RdfFormat:
 
     @property
     def is_dataset(self) -> bool:
-        return self.oxigraph.supports_datasets
+        """Whether the format keeps named graphs (JSON-LD could, but the service writes
+        it as one compacted graph)."""
+        return self.name in {"nquads", "trig"}
 
 
 FORMATS: dict[str, RdfFormat] = {
@@ -257,19 +259,23 @@ def labels_for(store: Store, iris: Iterable[str]) -> dict[str, str]:
 
 
 # -- serializing descriptions ---------------------------------------------------------------
-def serialize_triples(triples: Iterable[ox.Triple], fmt: RdfFormat) -> bytes:
-    """One graph in a triple format; JSON-LD compacted with the project's context."""
+def serialize_triples(triples: Iterable[ox.Triple], fmt: RdfFormat,
+                      prefixes: dict[str, str] | None = None) -> bytes:
+    """One graph in a triple format; JSON-LD compacted with the project's context.
+    Turtle and RDF/XML declare the project's prefixes that occur (and ``prefixes``)."""
     triples = list(triples)
     if fmt.name == "jsonld":
         return (json.dumps(compact_jsonld(triples), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt.is_dataset:
         raise InputError(f"{fmt.name} is a dataset format; a description is one graph")
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=_used_prefixes(triples)) or b""
+    used = _used_prefixes(triples, {**PREFIXES, **(prefixes or {})})
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=used) or b""
 
 
-def _used_prefixes(terms_source: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
+def _used_prefixes(terms_source: Iterable[ox.Triple | ox.Quad],
+                   prefixes: dict[str, str]) -> dict[str, str]:
     text = " ".join(str(t) for t in terms_source)
-    return {p: iri for p, iri in PREFIXES.items() if iri in text}
+    return {p: iri for p, iri in prefixes.items() if iri in text}
 
 
 def to_rdflib(triples: Iterable[ox.Triple]):

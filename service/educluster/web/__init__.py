@@ -54,6 +54,12 @@ def create_app(dataset: Dataset | None = None, *, settings: dict | None = None) 
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(validate.bp)
     app.register_blueprint(health.bp)
+    from educluster.web import docs, dumps, named_queries, resources  # linked data
+
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(dumps.bp)
+    app.register_blueprint(named_queries.bp)
 
     app.after_request(_cors)
     app.after_request(_gzip)
