@@ -169,7 +169,7 @@ def run_pyshacl(data_graph, shapes=None):
     """Run pySHACL (no inference, every severity allowed) and return its results graph."""
     import pyshacl
 
-    _conforms, results_graph, _text = pyshacl.validate(
+    conforms, results_graph, text = pyshacl.validate(
         data_graph,
         shacl_graph=shapes if shapes is not None else shapes_graph(),
         inference="none",
@@ -179,6 +179,8 @@ def run_pyshacl(data_graph, shapes=None):
         inplace=True,
         do_owl_imports=False,
     )
+    if not hasattr(results_graph, "subjects"):  # pySHACL's ValidationFailure: a bad shape
+        raise RuntimeError(f"the shapes could not be evaluated: {text or conforms}")
     return results_graph
 
 
