@@ -63,3 +63,43 @@ class MemoryDataset(Dataset):
 
                 materialize(self.store)
             return result
+
+
+class RemoteDataset(Dataset):
+    """An external SPARQL 1.1 store (``educluster.store.RemoteStore``).
+
+    The service keeps no state of its own: every read goes to the store, so several
+    instances can serve one store behind a load balancer.  A write runs ``change`` and
+    then recomputes derived knowledge, under a lock within this process and, across
+    instances, under a lease kept in the store itself (``remote.WriteLease``), so that
+    two instances never recompute the derived graph at the same time.  The derivation
+    is idempotent (it clears the derived graph and recomputes it from the asserted
+    data), so whichever instance writes last leaves the derived graph that matches
+    every write before it.
+
+    What an embedded store gives and a remote one cannot: readers are not isolated from
+    a write in progress (they may see the asserted change before the derived graph is
+    recomputed, for the seconds a recomputation takes), and a ``change`` that fails
+    half-way through several requests is not rolled back by the store.
+    """
+
+    engine = "remote"
+
+    def __init__(self, store: Store, *, lease_seconds: float = 300.0):
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self._lock = threading.Lock()
+
+    def reader(self) -> Store:
+        return self.store
+
+    def write(self, change: Callable[[Store], T], *, derive: bool = True) -> T:
+        from educluster.store.remote import WriteLease
+
+        with self._lock, WriteLease(self.store, seconds=self.lease_seconds):
+            result = change(self.store)
+            if derive:
+                from educluster.reasoning import materialize
+
+                materialize(self.store)
+            return result

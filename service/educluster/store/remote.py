@@ -44,11 +44,15 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import datetime as dt
 import json
 import os
+import random
 import re
 import threading
+import time
 import urllib.error
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Literal as TypingLiteral
 
@@ -316,6 +320,12 @@ class RemoteStore(Store):
                     self._send(client)
         return "virtuoso" in (self._server or "").lower()
 
+    @property
+    def update_sees_union(self) -> bool:
+        """Whether an update's ``WHERE`` reads the union of all graphs (Virtuoso: yes), so
+        that the derivation rules run inside the store as updates."""
+        return self.is_virtuoso
+
     def is_hidden(self, graph: str) -> bool:
         """Whether ``graph`` is one of the engine's own graphs, not data."""
         if not self.is_virtuoso:
@@ -369,7 +379,7 @@ class RemoteStore(Store):
         return sorted(
             row["g"].value for row in rows
             if isinstance(row.get("g"), ox.NamedNode)
-            and row["g"].value != DEFAULT_GRAPH
+            and row["g"].value not in (DEFAULT_GRAPH, LOCK_GRAPH)
             and not self.is_hidden(row["g"].value)
         )
 
@@ -521,10 +531,14 @@ def _line(quad: ox.Quad) -> str:
     return f"{quad.subject} {quad.predicate} {quad.object} ."
 
 
-def _batches(quads: list[ox.Quad], max_triples: int, max_bytes: int) -> Iterator[list[ox.Quad]]:
-    """Quads in batches of bounded size; every quad that shares a blank node with another
+def _batches(
+    quads: list[ox.Quad], max_triples: int, max_bytes: int, max_template_triples: int = 500
+) -> Iterator[list[ox.Quad]]:
+    """Quads in batches of bounded size.  Every quad that shares a blank node with another
     (directly or through a chain) travels in the same batch, since a blank node label
-    means a fresh node in each request."""
+    means a fresh node in each request; batches with blank nodes, sent as an update
+    template, hold at most ``max_template_triples`` (Virtuoso compiles a template into
+    SQL and stops at 10,000 lines, about 1,000 triples) unless one structure is larger."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -533,21 +547,24 @@ def _batches(quads: list[ox.Quad], max_triples: int, max_bytes: int) -> Iterator
             x = parent[x]
         return x
 
-    groups: dict[str, list[ox.Quad]] = {}
-    units: list[list[ox.Quad]] = []
+    plain: list[list[ox.Quad]] = []
     with_bnodes: list[tuple[ox.Quad, list[str]]] = []
     for quad in quads:
         labels = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
         if not labels:
-            units.append([quad])
+            plain.append([quad])
             continue
         for label in labels[1:]:
             parent[find(label)] = find(labels[0])
         with_bnodes.append((quad, labels))
+    groups: dict[str, list[ox.Quad]] = {}
     for quad, labels in with_bnodes:
         groups.setdefault(find(labels[0]), []).append(quad)
-    units.extend(groups.values())
+    yield from _pack(plain, max_triples, max_bytes)
+    yield from _pack(list(groups.values()), min(max_triples, max_template_triples), max_bytes)
 
+
+def _pack(units: list[list[ox.Quad]], max_triples: int, max_bytes: int) -> Iterator[list[ox.Quad]]:
     batch: list[ox.Quad] = []
     size = 0
     for unit in units:
@@ -575,3 +592,70 @@ def _insert_text(batch: list[ox.Quad]) -> str:
     if has_bnodes:  # Virtuoso refuses blank nodes in INSERT DATA; a template takes them
         return f"INSERT {{\n{body}\n}} WHERE {{ }}"
     return f"INSERT DATA {{\n{body}\n}}"
+
+
+# -- a lease across instances -------------------------------------------------------------
+#: The graph that holds the writers' lease while a write runs (empty otherwise).
+LOCK_GRAPH = GRAPH_IRI + "lock"
+_UNTIL = "https://w3id.org/educluster#writeLeaseUntil"
+
+
+class WriteLease:
+    """An advisory lock shared by every service instance over one store: a triple
+    ``<holder> ec:writeLeaseUntil "expiry"`` in ``LOCK_GRAPH``.
+
+    Taking it is an ``INSERT ... WHERE { FILTER NOT EXISTS {...} }`` followed by a check
+    that this instance is the only holder (instances that raced all withdraw and retry
+    after a random pause).  A lease left by a crashed instance expires after ``seconds``.
+    It serializes the writes that go through educluster; writes made directly to the
+    store bypass it.
+    """
+
+    def __init__(self, store: Store, *, seconds: float = 300.0, wait: float = 120.0):
+        self.store = store
+        self.seconds = seconds
+        self.wait = wait
+        self.holder = f"urn:uuid:{uuid.uuid4()}"
+
+    @staticmethod
+    def _moment(seconds: float) -> str:
+        """A UTC time as a plain string that sorts in time order (ISO 8601)."""
+        moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def acquire(self) -> None:
+        deadline = time.monotonic() + self.wait
+        lock = f"GRAPH <{LOCK_GRAPH}>"
+        while True:
+            self.store.update(
+                f"DELETE {{ {lock} {{ ?h <{_UNTIL}> ?t }} }} "
+                f"WHERE {{ {lock} {{ ?h <{_UNTIL}> ?t }} "
+                f'FILTER (STR(?t) < "{self._moment(0)}") }} ;\n'
+                f"INSERT {{ {lock} {{ <{self.holder}> <{_UNTIL}> "
+                f'"{self._moment(self.seconds)}" }} }} '
+                f"WHERE {{ FILTER NOT EXISTS {{ {lock} {{ ?anyone <{_UNTIL}> ?t }} }} }}"
+            )
+            rows = self.store.select(f"SELECT ?h WHERE {{ {lock} {{ ?h <{_UNTIL}> ?t }} }}")
+            holders = {row["h"].value for row in rows}
+            if holders == {self.holder}:
+                return
+            if self.holder in holders:  # a race: several inserted; all withdraw
+                self.release()
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"another instance has held the write lease on the store (graph "
+                    f"<{LOCK_GRAPH}>) for more than {self.wait:g} s"
+                )
+            time.sleep(random.uniform(0.05, 0.3))
+
+    def release(self) -> None:
+        self.store.update(
+            f"DELETE WHERE {{ GRAPH <{LOCK_GRAPH}> {{ <{self.holder}> <{_UNTIL}> ?t }} }}"
+        )
+
+    def __enter__(self) -> WriteLease:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
