@@ -56,32 +56,40 @@ def format_for_filename(filename: str) -> ox.RdfFormat | None:
     return _EXTENSIONS.get(PurePath(filename).suffix.lower())
 
 
-def parse_definition(data: bytes, content_type: str | None, *, filename: str | None = None,
-                     source: str = "request body") -> list[ox.Quad]:
-    """A cluster definition in any accepted form: RDF by media type (or file extension),
-    or the analyst YAML/CSV forms."""
-    media, _ = media_type_of(content_type)
-    suffix = PurePath(filename).suffix.lower() if filename else ""
-    if media in YAML_TYPES or suffix in (".yaml", ".yml"):
-        from educluster.importers import yaml_to_quads
+def parse_definitions(parts: list[tuple[bytes, str | None, str | None]]) -> list[ox.Quad]:
+    """A cluster definition from one or more documents, each (data, media type, file
+    name): RDF by media type (or file extension), the analyst YAML form, or CSV sheets
+    (read together as one workbook, each named by its file name, e.g. ``members.csv``;
+    a CSV body without a name is the ``clusters`` sheet)."""
+    from educluster.importers import csv_to_quads, yaml_to_quads
 
-        return list(yaml_to_quads(_text(data, source), source))
-    if media in CSV_TYPES or suffix == ".csv":
-        from educluster.importers import csv_to_quads
-
-        return list(csv_to_quads(_text(data, source), source))
-    fmt = None
-    if media in MEDIA_TYPES and media not in ("application/octet-stream",):
-        fmt = MEDIA_TYPES[media]
-    elif filename:
-        fmt = format_for_filename(filename)
-    if fmt is None:
-        if not media:
-            raise ServiceError(415, "the definition needs a Content-Type (text/turtle, "
-                                    "application/ld+json, application/yaml, text/csv, ...)")
-        rdf_format(content_type)  # raises 415 naming what is accepted
-        raise AssertionError("unreachable")
-    return parse_upload(data, fmt, source=source)
+    quads: list[ox.Quad] = []
+    sheets: list[tuple[str, str]] = []
+    for data, content_type, filename in parts:
+        media, _ = media_type_of(content_type)
+        suffix = PurePath(filename).suffix.lower() if filename else ""
+        source = filename or "request body"
+        if media in YAML_TYPES or suffix in (".yaml", ".yml"):
+            quads += yaml_to_quads(_text(data, source), source)
+            continue
+        if media in CSV_TYPES or suffix == ".csv":
+            sheets.append((filename or "clusters.csv", _text(data, source)))
+            continue
+        fmt = None
+        if media in MEDIA_TYPES:
+            fmt = MEDIA_TYPES[media]
+        elif filename:
+            fmt = format_for_filename(filename)
+        if fmt is None:
+            if not media:
+                raise ServiceError(415, "the definition needs a Content-Type (text/turtle, "
+                                        "application/ld+json, application/yaml, text/csv, ...)")
+            known = ", ".join(sorted({*MEDIA_TYPES, *YAML_TYPES, *CSV_TYPES}))
+            raise ServiceError(415, f"cannot read {media!r}; send one of {known}")
+        quads += parse_upload(data, fmt, source=source)
+    if sheets:
+        quads += csv_to_quads(sheets)
+    return quads
 
 
 def _text(data: bytes, source: str) -> str:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, request
 from educluster.settings import flag
 from educluster.sparql.negotiation import parse_accept, quality
 from educluster.web.errors import ServiceError
-from educluster.web.uploads import parse_definition
+from educluster.web.uploads import parse_definitions
 
 bp = Blueprint("validate", __name__)
 
@@ -39,22 +39,20 @@ def validate():
         owl = flag(request.args.get("owl", "false"))
     except Exception:
         raise ServiceError(400, "owl= takes true or false") from None
-    quads = []
     content_type = request.headers.get("Content-Type", "")
     if content_type.lower().startswith("multipart/form-data"):
         files = [f for f in request.files.values() if f.filename or f.mimetype]
         if not files:
             raise ServiceError(400, "the multipart upload has no file")
-        for upload in files:
-            name = upload.filename or upload.name
-            quads += parse_definition(upload.read(), upload.mimetype, filename=upload.filename,
-                                      source=name)
+        parts = [(f.read(), f.mimetype if f.content_type else None, f.filename or f.name)
+                 for f in files]
     else:
         data = request.get_data(cache=False)
         if not data.strip():
             raise ServiceError(400, "POST the cluster definition as the body (e.g. Turtle with "
                                     "Content-Type: text/turtle) or as a multipart upload")
-        quads = parse_definition(data, content_type)
+        parts = [(data, content_type, None)]
+    quads = parse_definitions(parts)
     from educluster.validation import validate as run_validation
 
     report = run_validation(quads, owl=owl)
