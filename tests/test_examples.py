@@ -180,7 +180,7 @@ def broken_principles(g: Graph) -> set[URIRef]:
             if not g.value(ms, EC.specificGoal):
                 broken.add(EC.SpecificGoals)
         edges = {frozenset(g.objects(co, EC.partner)) for co in coops}
-        edges = {e for e in edges if len(e) == 2}
+        edges = {e for e in edges if len(e) == 2 and e <= members}  # members only
         if len({n for e in edges for n in e}) >= 3 and articulation_points(edges):
             broken.add(EC.FailureTolerance)
         # Relation typology
