@@ -99,7 +99,13 @@ def build(g: Graph) -> dict:
     c["led_by"] = one_or_many([curie(o) for o in g.objects(cluster, EC.ledBy)])
     c["common_goals"] = sorted(curie(o) for o in g.objects(cluster, EC.commonGoal))
     c["coordinators"] = sorted(curie(o) for o in g.objects(cluster, EC.coordinator))
-    w.common(cluster, c, {EC.region, EC.ledBy, EC.commonGoal, EC.coordinator, EC.objective})
+    for key, prop in (("area", EC.area), ("interaction_model", EC.interactionModel),
+                      ("orientation", EC.orientation)):
+        vals = [vocab(o) for o in g.objects(cluster, prop)]
+        if vals:
+            c[key] = sorted(vals)
+    w.common(cluster, c, {EC.region, EC.ledBy, EC.commonGoal, EC.coordinator, EC.objective,
+                          EC.area, EC.interactionModel, EC.orientation})
     doc["regions"] = []
     for r in sorted(g.subjects(RDF.type, EC.Region)):
         rec = {"id": curie(r)}
@@ -184,8 +190,7 @@ def build(g: Graph) -> dict:
                 rec[key] = one_or_many(vals)
         projects.append(w.common(p, rec, {EC.runBy, EC.status, EC.pilotResult, EC.direction}))
     c["projects"] = projects
-    doc["cluster"] = c
-    return doc
+    return {"cluster": c, **doc}
 
 
 def write_csv(doc: dict, out: Path, prefix: str) -> None:

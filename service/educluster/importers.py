@@ -529,9 +529,10 @@ class _Builder:
             self.add(node, EC_IRI + "region", self.iri(record["region"], f"{path}.region", record))
         for leader in self.many(record.get("led_by"), f"{path}.led_by"):
             self.add(node, EC_IRI + "ledBy", self.iri(leader, f"{path}.led_by", record))
-        for o in self.many(record.get("orientation"), f"{path}.orientation"):
-            self.add(node, EC_IRI + "orientation",
-                     self.iri(o, f"{path}.orientation", record, vocab=True))
+        for key, prop in (("orientation", "orientation"), ("area", "area"),
+                          ("interaction_model", "interactionModel")):
+            for o in self.many(record.get(key), f"{path}.{key}"):
+                self.add(node, EC_IRI + prop, self.iri(o, f"{path}.{key}", record, vocab=True))
         for i, goal in enumerate(self.many(record.get("common_goals"), f"{path}.common_goals")):
             gpath = f"{path}.common_goals[{i}]"
             if isinstance(goal, dict):
