@@ -406,3 +406,16 @@ def test_the_checker_sees_a_defect_it_is_shown():
     for coop in list(g.subjects(EC.partner, school)):
         g.remove((coop, None, None))
     assert EC.Interdependence in broken_principles(g)
+
+
+def test_the_tashkent_network_needs_its_cross_links_to_survive_the_institute():
+    """Without the lyceum's and the city department's links, the institute is a single point
+    of failure: the groups of schools around each preschool meet only at the institute."""
+    g = parse(ROOT / "data" / "tashkent-teacher-education.ttl")
+    cluster = ID["tashkent-teacher-education-cluster"]
+    edges = {frozenset(g.objects(c, EC.partner)) for c in g.subjects(EC.inCluster, cluster)}
+    assert articulation_points(edges) == set()
+    cross = {ID["chirchik-academic-lyceum"], ID["chirchik-city-department-of-public-education"]}
+    without_cross_links = {e for e in edges if not e & cross}
+    assert articulation_points(without_cross_links) == {
+        ID["chirchik-state-pedagogical-institute"]}
