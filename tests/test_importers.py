@@ -168,8 +168,8 @@ def test_directory(tmp_path):
 
 def test_turtle_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "bad.ttl"
-    path.write_text("@prefix ec: <https://w3id.org/educluster#> .\n\n<http://x/a> ec:p <http://x/b> ;\n"
-                    "   ec:q .\n")
+    path.write_text("@prefix ec: <https://w3id.org/educluster#> .\n\n"
+                    "<http://x/a> ec:p <http://x/b> ;\n   ec:q .\n")
     err = error_of([path])
     assert err.source == str(path) and err.line == 4
     assert "bad.ttl, line 4" in str(err)
