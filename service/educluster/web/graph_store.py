@@ -158,11 +158,19 @@ def _parse(data: bytes, content_type: str, graph: str | None, *, source: str) ->
     return quads
 
 
+def _has_content(store, target: Target) -> bool:
+    """Whether the graph is there before a write (the default graph: whether it has a
+    triple), to answer 201 Created or 204 No Content."""
+    if target.kind == DEFAULT:
+        return next(iter(store.quads(None)), None) is not None
+    return store.graph_exists(target.graph)
+
+
 def _put(target: Target) -> Response:
     quads = _read_body(target.graph)
 
     def change(store):
-        existed_now = target.kind == DEFAULT or store.graph_exists(target.graph)
+        existed_now = _has_content(store, target)
         store.replace_graph(target.graph, quads)
         return existed_now
 
@@ -179,7 +187,7 @@ def _post(target: Target) -> Response:
     quads = _read_body(target.graph)
 
     def change(store):
-        existed_now = target.kind == DEFAULT or store.graph_exists(target.graph)
+        existed_now = _has_content(store, target)
         store.add_quads(quads)
         return existed_now
 
