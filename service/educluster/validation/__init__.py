@@ -165,23 +165,60 @@ _SEVERITY_NAMES = {
 }
 
 
-def run_pyshacl(data_graph, shapes=None):
-    """Run pySHACL (no inference, every severity allowed) and return its results graph."""
+def run_pyshacl(data_graph, shapes=None, *, strict: bool = False):
+    """Run pySHACL without inference and return its results graph.
+
+    ``data_graph`` is a pyoxigraph ``Store`` (the fast path: pySHACL then runs the
+    SHACL-SPARQL constraints in Oxigraph) or an rdflib graph.  By default every severity is
+    reported and ``conforms`` is left to the report (no Violation); ``strict`` keeps the
+    SHACL specification's meaning of ``sh:conforms`` (no result at all), for the W3C suite.
+    """
     import pyshacl
 
+    shapes = shapes if shapes is not None else shapes_graph()
+    if isinstance(data_graph, ox.Store):
+        shapes = _with_typed_strings(shapes)
     conforms, results_graph, text = pyshacl.validate(
         data_graph,
-        shacl_graph=shapes if shapes is not None else shapes_graph(),
+        shacl_graph=shapes,
         inference="none",
         advanced=False,
-        allow_infos=True,
-        allow_warnings=True,
+        allow_infos=not strict,
+        allow_warnings=not strict,
         inplace=True,
         do_owl_imports=False,
     )
     if not hasattr(results_graph, "subjects"):  # pySHACL's ValidationFailure: a bad shape
         raise RuntimeError(f"the shapes could not be evaluated: {text or conforms}")
     return results_graph
+
+
+_typed_cache: dict[int, object] = {}
+
+
+def _with_typed_strings(shapes):
+    """The shapes graph with simple literals written as ``xsd:string`` literals.
+
+    pySHACL reads the values of a pyoxigraph data graph as rdflib literals that carry
+    ``xsd:string`` explicitly, and rdflib does not take ``"a"`` and ``"a"^^xsd:string``
+    for the same term (RDF 1.1 does): without this, ``sh:in ("a")`` or ``sh:hasValue "a"``
+    would never match a value of an Oxigraph data graph.
+    """
+    from rdflib import XSD, Graph, Literal
+
+    key = id(shapes)
+    cached = _typed_cache.get(key)
+    if cached is not None and cached[0] is shapes and cached[1] == len(shapes):
+        return cached[2]
+    typed = Graph()
+    for prefix, namespace in shapes.namespaces():
+        typed.bind(prefix, namespace, override=True)
+    for s, p, o in shapes:
+        if isinstance(o, Literal) and o.datatype is None and o.language is None:
+            o = Literal(str(o), datatype=XSD.string)
+        typed.add((s, p, o))
+    _typed_cache[key] = (shapes, len(shapes), typed)
+    return typed
 
 
 def _shacl_results(store) -> list[Result]:
