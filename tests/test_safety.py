@@ -103,7 +103,7 @@ def test_using_and_where_positions_of_updates():
               " WHERE { ?s e:p ?o } ;"
               " INSERT DATA { e:a e:b e:c } ; DELETE WHERE { ?s e:r ?o } ;"
               " INSERT { ?s e:z 1 } WHERE { ?s e:y ?o }")
-    analysis = analyse(update)
+    analysis = analyse(update, update_positions=True)
     assert not analysis.using
     assert len(analysis.where_positions) == 2
     rewritten = safety.add_using(update, analysis, ["http://g/1"], ["http://g/2"])
@@ -166,3 +166,24 @@ def test_remote_jsonld_contexts_are_refused(doc):
 
 def test_inline_jsonld_context_is_fine():
     check_jsonld(b'{"@context": {"e": "http://e/"}, "@id": "http://e/a", "e:p": "x"}')
+
+
+def test_a_declaration_cannot_hide_behind_a_bracket_in_a_value():
+    doc = (f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY a "]>"> '
+           f'<!ENTITY b SYSTEM "http://127.0.0.1:9/x"> ]>\n{RDF_HEAD}</rdf:RDF>')
+    with pytest.raises(InputError, match="external"):
+        check_rdfxml(doc.encode())
+
+
+def test_hostile_dtd_text_is_checked_in_linear_time():
+    # shapes that make backtracking regular expressions explode
+    check_rdfxml(b"<!DOCTYPE x [" + b"]" * 50_000)
+    check_rdfxml(b"<!DOCTYPE x [ " + b"<!ENTITY a 'x'> &a;" * 20_000)
+    with pytest.raises(InputError, match="external"):
+        check_rdfxml(b"<!ENTITY " * 50_000)
+
+
+def test_the_lexer_is_linear_on_unterminated_strings_and_iris():
+    for text in ('"""' + "a" * 200_000, "'" + "a" * 200_000, "<" + "a" * 200_000,
+                 '"a' * 50_000, "<a" * 50_000, "1" * 200_000 + "x"):
+        assert len(analyse("SERVICE " + text).service) == 1  # found, whatever follows

@@ -106,12 +106,20 @@ def _iri_value(token: Token, prefixes: dict[str, str], base: str | None) -> str 
     return None
 
 
-def analyse(text: str, *, base_iri: str | None = None) -> Analysis:
-    """Find SERVICE, LOAD, FROM and FROM NAMED in a query or update.
+#: a text without any of these words needs no lexing: it has nothing to report
+_WORTH_LEXING = re.compile(r"service|load|from|using|with", re.IGNORECASE)
+
+
+def analyse(text: str, *, base_iri: str | None = None, update_positions: bool = False
+            ) -> Analysis:
+    """Find SERVICE, LOAD, FROM and FROM NAMED in a query or update (and, with
+    ``update_positions``, where the WHERE of each DELETE/INSERT operation is).
 
     >>> analyse('PREFIX g: <http://example.org/> SELECT * FROM g:one { ?s ?p ?o }').from_graphs
     ['http://example.org/one']
     """
+    if not update_positions and _WORTH_LEXING.search(text) is None:
+        return Analysis()
     tokens = list(tokenize(text))
     result = Analysis()
     prefixes: dict[str, str] = {}
@@ -209,49 +217,46 @@ def add_using(update: str, analysis: Analysis, using: list[str], using_named: li
 
 # -- uploads ------------------------------------------------------------------------------
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE\b(?P<body>(?:[^\[>]|\[(?:[^\]]|\](?!\s*>))*\]\s*)*)>",
-                      re.IGNORECASE)
-_ENTITY = re.compile(rb"<!ENTITY\s+(?P<pe>%\s+)?(?P<name>[^\s]+)\s+(?P<rest>[^>]*)>", re.DOTALL)
-_ENTITY_VALUE = re.compile(rb"""^(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')\s*$""", re.DOTALL)
+_EXTERNAL_DTD = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY\s+(?P<pe>%\s+)?(?P<name>[^\s\"'>%]+)\s*")
+_ENTITY_VALUE = re.compile(rb"\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'")
+_REFERENCE = re.compile(rb"&([A-Za-z_][\w.\-]*);")
 #: a document may grow this much (bytes beyond its own size) by entity expansion
 MAX_ENTITY_EXPANSION = 1_000_000
 
 
 def check_rdfxml(data: bytes, *, source: str = "request body") -> None:
-    """Refuse XML whose DTD could make the parser reach out or blow up: external entities
-    (SYSTEM/PUBLIC), parameter entities, entities that refer to other entities (the
-    "billion laughs"), and expansions beyond ``MAX_ENTITY_EXPANSION`` bytes.  Plain
-    abbreviation entities (``<!ENTITY rdf "http://...">``) are fine."""
-    match = _DOCTYPE.search(data)
-    if match is None:
-        if b"<!ENTITY" in data:
-            raise InputError("XML entity declarations outside a DOCTYPE are not accepted",
-                             source=source)
+    """Refuse XML whose DTD could make the parser reach out or blow up: an external DTD
+    or external entities (SYSTEM/PUBLIC), parameter entities, entities that refer to
+    other entities (the "billion laughs"), and expansions beyond ``MAX_ENTITY_EXPANSION``
+    bytes.  Plain abbreviation entities (``<!ENTITY rdf "http://...">``) are fine.
+
+    Every ``<!ENTITY`` of the document is looked at, wherever it is, so that nothing can
+    hide a declaration from this check (say, behind a ``]>`` inside a quoted value).
+    """
+    if b"<!" not in data:
         return
-    body = match.group("body")
-    if re.search(rb"\bSYSTEM\b|\bPUBLIC\b", body.split(b"[", 1)[0]):
-        raise InputError("XML with an external DTD (SYSTEM/PUBLIC) is not accepted", source=source)
+    if _EXTERNAL_DTD.search(data):
+        raise InputError("XML with an external DTD (SYSTEM/PUBLIC) is not accepted: the "
+                         "service does not fetch documents", source=source)
     sizes: dict[bytes, int] = {}
-    for entity in _ENTITY.finditer(body):
-        name = entity.group("name")
+    for entity in _ENTITY.finditer(data):
+        name = entity.group("name").decode("utf-8", errors="replace")
         if entity.group("pe"):
-            raise InputError(f"XML parameter entity {name.decode(errors='replace')!r} is not "
-                             "accepted", source=source)
-        value = _ENTITY_VALUE.match(entity.group("rest").strip())
+            raise InputError(f"XML parameter entity {name!r} is not accepted", source=source)
+        value = _ENTITY_VALUE.match(data, entity.end())
         if value is None:
-            raise InputError(f"XML entity {name.decode(errors='replace')!r} is external "
-                             "(SYSTEM/PUBLIC) and is not accepted: the service does not fetch "
-                             "documents", source=source)
+            raise InputError(f"XML entity {name!r} is external (SYSTEM/PUBLIC) and is not "
+                             "accepted: the service does not fetch documents", source=source)
         text = value.group("dq") if value.group("dq") is not None else value.group("sq")
         if b"&" in text or b"%" in text:
-            raise InputError(f"XML entity {name.decode(errors='replace')!r} refers to other "
-                             "entities; nested entities are not accepted", source=source)
-        sizes[name] = len(text)
+            raise InputError(f"XML entity {name!r} refers to other entities; nested entities "
+                             "are not accepted", source=source)
+        sizes[entity.group("name")] = len(text)
     if not sizes:
         return
-    rest = data[match.end():]
     growth = 0
-    for ref in re.finditer(rb"&([A-Za-z_][\w.\-]*);", rest):
+    for ref in _REFERENCE.finditer(data):
         growth += sizes.get(ref.group(1), 0)
         if growth > MAX_ENTITY_EXPANSION:
             raise InputError("XML entity references expand the document too much "

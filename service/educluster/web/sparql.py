@@ -80,7 +80,8 @@ def run_query(operation: protocol.QueryRequest) -> Response:
 def run_update(operation: protocol.UpdateRequest) -> Response:
     require_write_token()
     base = endpoint_url()
-    analysis = safety.analyse(operation.update, base_iri=base)
+    analysis = safety.analyse(operation.update, base_iri=base,
+                              update_positions=operation.has_dataset)
     safety.check_remote(analysis, allow_remote=bool(setting("allow_remote")))
     text = operation.update
     if operation.has_dataset:
