@@ -322,11 +322,13 @@ def frame_cluster(store: Store, iri: str) -> dict | None:
 
     Keys are the terms of the project's context; a participant's ``cooperations`` are the
     cooperations *in this cluster* it is a partner of, each listing the *other* partner.
-    Lists are always lists (even of one), so that a program need not test the type."""
+    Lists are always lists (even of one), so that a program need not test the type.  Text
+    values are plain strings: their language tags are left out, except in the label maps
+    (``{"en": ..., "uz": ...}``)."""
     node = ox.NamedNode(iri)
     if not store.ask(f"ASK {{ {node} a <{EC_IRI}Cluster> }}"):
         return None
-    cluster = _node_object(store, node)
+    cluster = _node_object(store, node, skip=_MEMBER_LINKS)
     cluster["@context"] = context()
     cluster = {"@context": cluster.pop("@context"), **cluster}
     memberships = store.select(
@@ -345,7 +347,7 @@ def frame_cluster(store: Store, iri: str) -> dict | None:
     items = []
     for row in memberships:
         membership = _node_object(store, row["m"], skip={f"{ORG}organization", f"{ORG}member"})
-        member = _node_object(store, row["member"])
+        member = _node_object(store, row["member"], skip=_MEMBER_LINKS)
         member_cooperations = []
         for coop_iri, other in by_partner.get(row["member"].value, []):
             if coop_iri not in cooperation_objects:
@@ -360,6 +362,11 @@ def frame_cluster(store: Store, iri: str) -> dict | None:
         items.append(membership)
     cluster["memberships"] = items
     return cluster
+
+
+#: left out of the framed cluster: the memberships say it, nested
+_MEMBER_LINKS = frozenset({EC_IRI + "hasMember", EC_IRI + "memberOf", ORG + "hasMember",
+                           ORG + "memberOf"})
 
 
 def _label_map(label: str | None) -> dict:

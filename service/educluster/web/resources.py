@@ -166,7 +166,7 @@ def _cluster_facts(store: Store, iri: str) -> dict:
 def cluster_validation(store: Store, iri: str) -> dict | None:
     """The validation status of the cluster's own definition: the asserted graphs that
     describe it, validated as one definition; the results about the cluster, its
-    memberships, members, cooperations and objectives.  Cached per store state."""
+    memberships, members, cooperations, objectives and leaders.  Cached per store state."""
     node = ox.NamedNode(iri)
     skip = {DERIVED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH}
     graphs = [r["g"].value for r in store.select(
@@ -186,13 +186,14 @@ def cluster_validation(store: Store, iri: str) -> dict | None:
     except Exception as exc:
         current_app.logger.warning("cannot validate %s for its page: %s", iri, exc)
         return None
+    # about the cluster: itself, what it names (leaders, goals, objectives, coordinator),
+    # what names it (memberships, cooperations, projects) and its members
     related = {iri} | {r["x"].value for r in store.select(
         f"""SELECT DISTINCT ?x WHERE {{
-              {{ ?x <http://www.w3.org/ns/org#organization> {node} }}
+              {{ {node} ?p ?x FILTER isIRI(?x) }}
+              UNION {{ ?x ?p {node} }}
               UNION {{ ?m <http://www.w3.org/ns/org#organization> {node} ;
-                         <http://www.w3.org/ns/org#member> ?x }}
-              UNION {{ ?x <{EC_IRI}inCluster> {node} }}
-              UNION {{ {node} <{EC_IRI}objective> ?x }} }}""")}
+                         <http://www.w3.org/ns/org#member> ?x }} }}""")}
     results = [r for r in report.results if str(r.focus_node) in related]
     status = {
         "conforms": not any(r.severity == "Violation" for r in results),
