@@ -387,7 +387,7 @@ def test_materialize_twice_adds_nothing(backend, store):
     stats = materialize(store)
     assert derived_triples(store) == first
     assert stats.derived == len(first)
-    assert stats.rounds >= 2  # the last round found nothing new
+    assert stats.rounds >= 1 and stats.rule_runs >= 8
     store = backend.reopen(store)
     assert derived_triples(store) == first
 

@@ -1,13 +1,19 @@
 """Running the rules: loading the ontology, materializing to a fixpoint, reading results.
 
-Uses only the portable part of the ``Store`` interface (``update``, ``select``, ``ask``,
-``load``, ``clear_graph``, ``graph_exists``), so the same engine runs over the embedded
-Oxigraph store and over a remote SPARQL 1.1 store.
+Uses only the portable part of the ``Store`` interface (``query``/``select``/``ask``,
+``update``, ``add_quads``, ``load``, ``clear_graph``, ``graph_exists``), so the same engine
+runs over the embedded Oxigraph store and over a remote SPARQL 1.1 store.
+
+The fixpoint is computed rule by rule, not round by round: the ontology says which
+properties (and which classes, for ``rdf:type``) each rule reads and writes, and a rule
+runs again only when a rule after it wrote something it reads.  For the shipped ontology
+that is one pass over the rules, instead of a second full round that only confirms.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -15,12 +21,17 @@ import pyoxigraph as ox
 from educluster.reasoning import rules
 from educluster.resources import ontology_files
 from educluster.store import Store
-from educluster.vocab import DERIVED_GRAPH, EC_IRI, ONTOLOGY_GRAPH
+from educluster.vocab import DERIVED_GRAPH, EC_IRI, ONTOLOGY_GRAPH, ORG_IRI
 
-#: Upper bound on the rounds of the whole rule set (and of the property rules within one
-#: round).  The shipped ontology reaches its fixpoint in two rounds (one that derives, one
-#: that finds nothing new); a deep transitive chain or a cycle of axioms may need more.
+#: Upper bound on the passes over the rules.  The shipped ontology needs one; a cycle of
+#: axioms feeding earlier rules may need more.
 MAX_ROUNDS = 10
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_DERIVED_NODE = ox.NamedNode(DERIVED_GRAPH)
+# What a rule reads or writes: a property IRI, or "type <class IRI>" for rdf:type
+# triples of one class; ANY_TYPE stands for rdf:type triples of any class.
+ANY_TYPE = "type *"
 
 
 @dataclass
@@ -28,9 +39,19 @@ class MaterializeStats:
     """What one ``materialize`` did."""
 
     derived: int  #: triples in the derived graph afterwards
-    rounds: int  #: rounds of the whole rule set until nothing new was derived
+    rounds: int  #: passes over the rules (the last one may only have confirmed)
     seconds: float  #: wall time, ontology loading included
     rule_seconds: dict[str, float] = field(default_factory=dict)  #: time spent per rule
+    rule_runs: int = 0  #: rules run in all
+
+
+@dataclass(frozen=True)
+class Step:
+    """A rule and what it reads and writes (keys as above)."""
+
+    rule: rules.Rule
+    reads: frozenset[str]
+    writes: frozenset[str]
 
 
 def ensure_ontology(store: Store) -> None:
@@ -43,85 +64,163 @@ def ensure_ontology(store: Store) -> None:
         store.load(path.read_bytes(), ox.RdfFormat.TURTLE, graph=ONTOLOGY_GRAPH, source=str(path))
 
 
-def apply_rule(store: Store, rule: rules.Rule) -> None:
-    """Add what one rule derives to the derived graph.
-
-    A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
-    true ``update_sees_union`` attribute and runs the rule as one update; on the others
-    (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and its triples are added to
-    the derived graph in one transaction.
-    """
-    if getattr(store, "update_sees_union", False):
-        store.update(rule.update)
-        return
-    graph = _DERIVED_NODE
-    quads = [
-        ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.construct(rule.construct)
-    ]
-    if quads:
-        store.add_quads(quads)
-
-
-_DERIVED_NODE = ox.NamedNode(DERIVED_GRAPH)
-
-
 def derived_count(store: Store) -> int:
     """Number of triples in the derived graph."""
     rows = store.select(rules.COUNT_DERIVED)
     return int(rows[0]["n"].value) if rows else 0
 
 
+def plan(store: Store) -> list[Step]:
+    """The rules to run, in order, with what each reads and writes, from the ontology."""
+    subproperties: set[tuple[str, str]] = set()
+    inverses: set[tuple[str, str]] = set()
+    transitive: set[str] = set()
+    defaults: set[tuple[str, str]] = set()
+    for row in store.select(rules.TBOX_QUERY):
+        kind, a = row["kind"].value, row["a"].value
+        b = row["b"].value if "b" in row else ""
+        if kind == "subproperty":
+            subproperties.add((a, b))
+        elif kind == "inverse":
+            inverses.add((a, b))
+        elif kind == "transitive":
+            transitive.add(a)
+        elif kind == "default":
+            defaults.add((a, b))
+
+    ec = EC_IRI
+    steps = [
+        Step(rules.MEMBERSHIP_1, frozenset({ORG_IRI + "member", ORG_IRI + "organization"}),
+             frozenset({ec + "hasMember"})),
+        Step(rules.MEMBERSHIP_2, frozenset({ORG_IRI + "member", ORG_IRI + "organization"}),
+             frozenset({ec + "memberOf"})),
+    ]
+    if subproperties:
+        steps.append(Step(rules.SUBPROPERTY, frozenset(a for a, _ in subproperties),
+                          frozenset(b for _, b in subproperties)))
+    if inverses:
+        involved = frozenset(p for pair in inverses for p in pair)
+        steps.append(Step(rules.INVERSE, involved, involved))
+    for p in sorted(transitive):
+        steps.append(Step(rules.transitive(p), frozenset({p}), frozenset({p})))
+    subclass = Step(rules.SUBCLASS, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}))
+    steps.append(subclass)
+    if defaults:
+        properties = frozenset(p for p, _ in defaults)
+        classes = frozenset(f"type {c}" for _, c in defaults)
+        steps.append(Step(rules.DEFAULTS, properties | classes, properties))
+    steps.append(Step(
+        rules.COOPERATION_ORIENTATION,
+        frozenset({ec + "partner", ec + "sector", ec + "educationLevel", ec + "field"}),
+        frozenset({ec + "orientation"}),
+    ))
+    steps.append(Step(
+        rules.CLUSTER_ORIENTATION,
+        frozenset({ec + "inCluster", ec + "orientation"}),
+        frozenset({ec + "orientation"} | {f"type {ec}{k}Cluster" for k in _KINDS}),
+    ))
+    steps.append(Step(rules.ORIENTATION_CLASSES,
+                      frozenset(f"type {ec}{k}Cluster" for k in _KINDS), frozenset({ANY_TYPE})))
+    return steps
+
+
+_KINDS = ("Vertical", "Horizontal", "Mixed")
+
+
+def apply_rule(store: Store, rule: rules.Rule) -> set[str] | None:
+    """Add what one rule derives to the derived graph; return the keys of what it added
+    (empty: nothing new), or None when the store cannot tell (then: the rule's writes).
+
+    A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
+    true ``update_sees_union`` attribute and runs the rule as one update; on the others
+    (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and its triples are added to
+    the derived graph in one transaction.  Every rule derives only triples the derived
+    graph does not hold, so what comes back is new.
+    """
+    if getattr(store, "update_sees_union", False):
+        before = derived_count(store)
+        store.update(rule.update)
+        return None if derived_count(store) != before else set()
+    graph = _DERIVED_NODE
+    quads = {
+        ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.construct(rule.construct)
+    }
+    if quads:
+        store.add_quads(quads)
+    return _keys(quads)
+
+
+def _keys(quads: Iterable[ox.Quad]) -> set[str]:
+    keys = set()
+    for q in quads:
+        p = q.predicate.value
+        keys.add(f"type {q.object.value}" if p == RDF_TYPE else p)
+    return keys
+
+
+def _reads_any(reads: frozenset[str], keys: Iterable[str]) -> bool:
+    for key in keys:
+        if key in reads:
+            return True
+        if key.startswith("type ") and (ANY_TYPE in reads or key == ANY_TYPE):
+            return True
+        if key == ANY_TYPE and any(r.startswith("type ") for r in reads):
+            return True
+    return False
+
+
 def materialize(store: Store) -> MaterializeStats:
     """Recompute every derived triple from scratch into ``vocab.DERIVED_GRAPH``.
 
     Clears the derived graph, then runs the rules of ``educluster.reasoning.rules`` in
-    order, round after round, until a round adds nothing.  Asserted graphs are never
+    order, again and again, until none of them derives anything new (a rule runs again
+    only when something it reads changed after its last run).  Asserted graphs are never
     changed; running it twice gives the same derived graph.
     """
     start = time.perf_counter()
     ensure_ontology(store)
     store.clear_graph(DERIVED_GRAPH)
+    steps = plan(store)
     timings: dict[str, float] = {}
-
-    def run(rule: rules.Rule) -> None:
-        t0 = time.perf_counter()
-        apply_rule(store, rule)
-        timings[rule.name] = timings.get(rule.name, 0.0) + time.perf_counter() - t0
-
-    count = 0
-    rounds = 0
-    while rounds < MAX_ROUNDS:
-        rounds += 1
-        for rule in rules.ROUND:
-            if rule is None:
-                _property_fixpoint(store, run)
-            else:
-                run(rule)
-        new_count = derived_count(store)
-        if new_count == count:
+    produced: list[tuple[int, set[str]]] = []  # (clock, keys written then)
+    last_run: dict[str, int] = {}  # rule (by its text) -> clock of its last run
+    clock = runs = rounds = 0
+    for _ in range(MAX_ROUNDS):
+        progress = False
+        runs_before = runs
+        for step in steps:
+            key = step.rule.construct
+            if key in last_run:
+                changed = (keys for at, keys in produced if at > last_run[key])
+                if not any(_reads_any(step.reads, keys) for keys in changed):
+                    continue
+            clock += 1
+            runs += 1
+            t0 = time.perf_counter()
+            added = apply_rule(store, step.rule)
+            timings[step.rule.name] = timings.get(step.rule.name, 0.0) + (
+                time.perf_counter() - t0
+            )
+            last_run[key] = clock
+            if added is None:
+                added = set(step.writes)
+            if added:
+                produced.append((clock, added))
+                progress = True
+        if runs > runs_before:
+            rounds += 1
+        if not progress:
             break
-        count = new_count
     return MaterializeStats(
-        derived=count, rounds=rounds, seconds=time.perf_counter() - start, rule_seconds=timings
+        derived=derived_count(store),
+        rounds=rounds,
+        seconds=time.perf_counter() - start,
+        rule_seconds=timings,
+        rule_runs=runs,
     )
 
 
-def _property_fixpoint(store: Store, run) -> None:
-    before = derived_count(store)
-    for _ in range(MAX_ROUNDS):
-        for rule in rules.PROPERTY_RULES:
-            run(rule)
-        after = derived_count(store)
-        if after == before:
-            return
-        before = after
-
-
-_ORIENTATION_CLASSES = {
-    EC_IRI + "VerticalCluster": EC_IRI + "Vertical",
-    EC_IRI + "HorizontalCluster": EC_IRI + "Horizontal",
-    EC_IRI + "MixedCluster": EC_IRI + "Mixed",
-}
+_ORIENTATION_CLASSES = {EC_IRI + f"{k}Cluster": EC_IRI + k for k in _KINDS}
 
 
 def cluster_orientations(store: Store) -> dict[str, str]:

@@ -120,12 +120,15 @@ MEMBERSHIP_2 = Rule(
 
 # -- property closure: subproperties, inverses, transitive properties ------------------
 # The TBox part runs first in a sub-select (a handful of axioms), then each pair drives
-# an index lookup on the data.
+# an index lookup on the data.  The path's start is bound first by an inner sub-select:
+# Virtuoso refuses a ``+`` path with both ends unbound ("transitive start not given").
 SUBPROPERTY = Rule(
     "subproperty",
     "?x ?super ?y",
     """
   { SELECT DISTINCT ?sub ?super WHERE {
+      { SELECT DISTINCT ?sub WHERE {
+          ?sub rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty ?next } }
       ?sub (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?super .
       FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super))
   } }
@@ -148,75 +151,85 @@ INVERSE = Rule(
 """,
 )
 
-# One step of the transitive closure; the engine repeats the property rules until the
-# derived graph stops growing (each step doubles the chains it closes).
-TRANSITIVE = Rule(
-    "transitive",
-    "?x ?property ?z",
-    """
-  { SELECT DISTINCT ?property WHERE { ?property a owl:TransitiveProperty } }
-  ?x ?property ?y .
-  ?y ?property ?z .
-  FILTER NOT EXISTS { ?x ?property ?z }
+# The closure of one transitive property (the engine makes one rule per property the
+# ontology declares transitive: a property path needs a fixed predicate).
+def transitive(property_iri: str) -> Rule:
+    """The rule closing one ``owl:TransitiveProperty``."""
+    p = f"<{property_iri}>"
+    return Rule(
+        "transitive",
+        f"?x {p} ?z",
+        f"""
+  ?x {p} ?y .
+  ?y {p}+ ?z .
+  FILTER NOT EXISTS {{ ?x {p} ?z }}
 """,
-)
+    )
+
 
 # -- class closure --------------------------------------------------------------------
 # Every typed individual gets every superclass: by rdfs:subClassOf, owl:equivalentClass
 # (both ways), and the members of an owl:intersectionOf a class is equivalent to or a
 # subclass of (``ec:VerticalCluster ≡ ec:Cluster ⊓ ∃orientation.{Vertical}`` gives
-# ``ec:VerticalCluster ⊑ ec:Cluster``).  Classes, properties and restrictions themselves
-# are not typed, nor is anything typed owl:Thing.
-_NOT_AN_INDIVIDUAL = """
-  FILTER NOT EXISTS {
-    ?x a ?meta .
-    VALUES ?meta { owl:Class rdfs:Class owl:Restriction rdf:Property owl:ObjectProperty
-                   owl:DatatypeProperty owl:AnnotationProperty owl:TransitiveProperty
-                   owl:FunctionalProperty owl:InverseFunctionalProperty
-                   owl:SymmetricProperty owl:Ontology }
-  }"""
+# ``ec:VerticalCluster ⊑ ec:Cluster``).  The superclasses of the RDFS/OWL metaclasses are
+# not followed, so classes and properties themselves are not typed; nor is anything typed
+# owl:Thing.
+_METACLASSES = """owl:Class, rdfs:Class, owl:Restriction, rdf:Property, owl:ObjectProperty,
+      owl:DatatypeProperty, owl:AnnotationProperty, owl:TransitiveProperty,
+      owl:FunctionalProperty, owl:InverseFunctionalProperty, owl:SymmetricProperty,
+      owl:Ontology, rdfs:Datatype"""
 
 SUBCLASS = Rule(
     "subclass",
     "?x a ?super",
     f"""
   {{ SELECT DISTINCT ?sub ?super WHERE {{
+      {{ SELECT DISTINCT ?sub WHERE {{
+          ?sub rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass ?next }} }}
       ?sub (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass
             |owl:intersectionOf/rdf:rest*/rdf:first)+ ?super .
       FILTER (isIRI(?sub) && isIRI(?super) && !sameTerm(?sub, ?super)
-              && ?super NOT IN (owl:Thing, rdfs:Resource))
+              && ?super NOT IN (owl:Thing, rdfs:Resource)
+              && ?sub NOT IN ({_METACLASSES}))
   }} }}
   ?x a ?sub .
-  FILTER NOT EXISTS {{ ?x a ?super }}{_NOT_AN_INDIVIDUAL}
+  FILTER NOT EXISTS {{ ?x a ?super }}
 """,
 )
 
 # -- type defaults --------------------------------------------------------------------
 # ``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``: every ``?x a ?cls``
 # without an asserted value of ?p (none outside the derived graph) gets ``?x ?p ?v``,
-# unless a narrower class of ?x gives another default for ?p.
+# unless a narrower class of ?x gives another default for ?p.  Whether a default can be
+# overridden at all is worked out on the ontology alone (``?overridable``), so the costly
+# check runs only for the individuals that need it.
 DEFAULTS = Rule(
     "defaults",
     "?x ?property ?value",
     f"""
-  {{ SELECT DISTINCT ?cls ?property ?value WHERE {{
+  {{ SELECT DISTINCT ?cls ?property ?value ?overridable WHERE {{
       ?cls rdfs:subClassOf ?restriction .
       ?restriction owl:onProperty ?property ; owl:hasValue ?value .
       FILTER (isIRI(?cls) && !sameTerm(?property, ec:orientation))
+      BIND (EXISTS {{
+        ?narrower rdfs:subClassOf+ ?cls ; rdfs:subClassOf ?r2 .
+        ?r2 owl:onProperty ?property ; owl:hasValue ?other .
+        FILTER (!sameTerm(?other, ?value) && !sameTerm(?narrower, ?cls))
+      }} AS ?overridable)
   }} }}
   ?x a ?cls .
+  FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?value }} }}
   FILTER NOT EXISTS {{
     ?x ?property ?asserted .
     FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?asserted }} }}
   }}
-  FILTER NOT EXISTS {{
+  FILTER (!?overridable || NOT EXISTS {{
     ?x a ?narrower .
-    ?narrower rdfs:subClassOf+ ?cls .
+    ?narrower rdfs:subClassOf+ ?cls ; rdfs:subClassOf ?r2 .
     FILTER (!sameTerm(?narrower, ?cls))
-    ?narrower rdfs:subClassOf ?r2 .
     ?r2 owl:onProperty ?property ; owl:hasValue ?other .
     FILTER (!sameTerm(?other, ?value))
-  }}{_NOT_AN_INDIVIDUAL}
+  }})
 """,
 )
 
@@ -230,22 +243,35 @@ def _differs(prop: str) -> str:
     )
 
 
+# Each pair once (R1 is symmetric); blank nodes have no string form: both orders.
+_PAIR = """
+    ?cooperation ec:partner ?a, ?b .
+    FILTER (!sameTerm(?a, ?b) && (isBlank(?a) || isBlank(?b) || STR(?a) < STR(?b)))
+    FILTER NOT EXISTS {
+      ?cooperation ec:partner ?third .
+      FILTER (!sameTerm(?third, ?a) && !sameTerm(?third, ?b))
+    }"""
+
+_PARTNERS_DIFFER = f"""(
+      {_differs("ec:sector")} ||
+      {_differs("ec:educationLevel")} ||
+      (EXISTS {{ ?a ec:field ?fa }} && EXISTS {{ ?b ec:field ?fb }} &&
+       ({_differs("ec:field")})))"""
+
+# Two branches with the test in FILTER, rather than one IF(EXISTS ...) in a BIND:
+# Virtuoso cannot compile EXISTS inside BIND; a FILTER is portable.
 COOPERATION_ORIENTATION = Rule(
     "cooperation-orientation",
     "?cooperation ec:orientation ?orientation",
     f"""
-  ?cooperation ec:partner ?a, ?b .
-  FILTER (!sameTerm(?a, ?b))
-  FILTER NOT EXISTS {{
-    ?cooperation ec:partner ?third .
-    FILTER (!sameTerm(?third, ?a) && !sameTerm(?third, ?b))
-  }}
-  BIND (IF(
-      {_differs("ec:sector")} ||
-      {_differs("ec:educationLevel")} ||
-      (EXISTS {{ ?a ec:field ?fa }} && EXISTS {{ ?b ec:field ?fb }} &&
-       ({_differs("ec:field")})),
-      ec:Vertical, ec:Horizontal) AS ?orientation)
+  {{ {_PAIR}
+    FILTER {_PARTNERS_DIFFER}
+    BIND (ec:Vertical AS ?orientation) }}
+  UNION
+  {{ {_PAIR}
+    FILTER (!{_PARTNERS_DIFFER})
+    BIND (ec:Horizontal AS ?orientation) }}
+  FILTER NOT EXISTS {{ GRAPH {D} {{ ?cooperation ec:orientation ?orientation }} }}
 """,
 )
 
@@ -267,20 +293,41 @@ CLUSTER_ORIENTATION = Rule(
            IF(?vertical > 0, ec:Vertical, ec:Horizontal)) AS ?orientation)
   BIND (IF(?vertical > 0 && ?horizontal > 0, ec:MixedCluster,
            IF(?vertical > 0, ec:VerticalCluster, ec:HorizontalCluster)) AS ?class)
+  FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation ; a ?class }} }}
 """,
 )
 
-#: The property rules, repeated together until they add nothing.
-PROPERTY_RULES: tuple[Rule, ...] = (SUBPROPERTY, INVERSE, TRANSITIVE)
-
-#: One round, in order; ``None`` stands for ``PROPERTY_RULES`` run to a fixpoint.
-ROUND: tuple[Rule | None, ...] = (
-    MEMBERSHIP_1,
-    MEMBERSHIP_2,
-    None,
-    SUBCLASS,
-    DEFAULTS,
-    COOPERATION_ORIENTATION,
-    CLUSTER_ORIENTATION,
-    SUBCLASS,  # the orientation classes' superclasses
+# The superclasses of the orientation classes R2 assigns: the class closure again, for
+# those three classes only.
+ORIENTATION_CLASSES = Rule(
+    "orientation-classes",
+    SUBCLASS.template,
+    SUBCLASS.where.replace(
+        "  ?x a ?sub .",
+        "  VALUES ?sub { ec:VerticalCluster ec:HorizontalCluster ec:MixedCluster }\n  ?x a ?sub .",
+    ),
 )
+
+#: What the ontology says that decides which rules read and write which properties:
+#: rows of (?kind, ?a, ?b) with kind "subproperty" (?a ⊑ ?b, closed), "inverse" (both
+#: directions), "transitive" (?a) and "default" (class ?b has a default for property ?a).
+TBOX_QUERY = PREFIXES + """
+SELECT DISTINCT ?kind ?a ?b WHERE {
+  { { SELECT DISTINCT ?a WHERE {
+        ?a rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty ?next } }
+    ?a (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?b .
+    FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ?b))
+    BIND ("subproperty" AS ?kind) }
+  UNION
+  { { ?a owl:inverseOf ?b } UNION { ?b owl:inverseOf ?a }
+    FILTER (isIRI(?a) && isIRI(?b))
+    BIND ("inverse" AS ?kind) }
+  UNION
+  { ?a a owl:TransitiveProperty . FILTER (isIRI(?a)) BIND ("transitive" AS ?kind) }
+  UNION
+  { ?b rdfs:subClassOf ?restriction .
+    ?restriction owl:onProperty ?a ; owl:hasValue ?value .
+    FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ec:orientation))
+    BIND ("default" AS ?kind) }
+}
+"""
