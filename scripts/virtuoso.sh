@@ -14,6 +14,9 @@
 # one (or VIRTUOSO_DBA_PASSWORD), and a user `educluster` (password random, or
 # VIRTUOSO_USER_PASSWORD) is created with the SPARQL_UPDATE role, for the authenticated
 # endpoint /sparql-auth (HTTP digest).  The anonymous /sparql endpoint stays read-only.
+# The copies of the OWL and LDP vocabularies Virtuoso loads into graphs of their own are
+# removed: a query's default graph is the union of all graphs, and their axioms (e.g.
+# owl:equivalentClass rdfs:subPropertyOf rdfs:subClassOf) would enter the derivations.
 set -euo pipefail
 
 VIRTUOSO_BIN=${VIRTUOSO_BIN:-virtuoso-t}
@@ -212,6 +215,8 @@ cmd_start() {
       GRANT SPARQL_UPDATE TO \"$VIRTUOSO_USER\";
       DB.DBA.RDF_DEFAULT_USER_PERMS_SET('$VIRTUOSO_USER', 7);
       DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 1);
+      SPARQL CLEAR GRAPH <http://www.w3.org/2002/07/owl#>;
+      SPARQL CLEAR GRAPH <http://www.w3.org/ns/ldp#>;
       DB.DBA.USER_PASSWORD_SET('dba', '$dba_password');
       checkpoint;" >"$dir/setup.log" 2>&1 \
       || { cat "$dir/setup.log" >&2; die "configuring users failed"; }

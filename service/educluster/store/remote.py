@@ -105,6 +105,7 @@ _OPAQUE = re.compile(
     re.DOTALL,
 )
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
 # Virtuoso's SQL states for a query it cannot compile (syntax, unknown variable...).
 _COMPILE_ERROR = re.compile(r"\bVirtuoso (?:37000|S0022|42S22)\b")
 _BNODE_ID = re.compile(r"[^A-Za-z0-9_]")
@@ -354,6 +355,11 @@ class RemoteStore(Store):
         for graph in named_graphs or ():
             client.addParameter("named-graph-uri", graph)
         form = client.queryType
+        if (form == "DESCRIBE" and default_graph is None and self.is_virtuoso
+                and not _FROM.search(_OPAQUE.sub(" ", text))):
+            # Virtuoso describes nothing without a dataset: name every graph.
+            for graph in [DEFAULT_GRAPH, *self.named_graphs()]:
+                client.addParameter("default-graph-uri", graph)
         if form in ("CONSTRUCT", "DESCRIBE"):
             client.addCustomHttpHeader("Accept", GRAPH_ACCEPT)
             body, headers = self._send(client)

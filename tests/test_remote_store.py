@@ -1,0 +1,385 @@
+"""The same behaviour on both backends: the Store contract on the embedded Oxigraph store
+and on a real Virtuoso reached over the SPARQL 1.1 Protocol (``RemoteStore``); derived
+knowledge, validation and the HTTP service over Virtuoso.
+
+The Virtuoso tests use the session's private instance (``virtuoso`` fixture in
+conftest.py: scripts/virtuoso.sh, loopback only, its own passwords).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import VirtuosoInstance, empty_remote_store
+from educluster.dataset import RemoteDataset
+from educluster.errors import QuerySyntaxError, StoreError
+from educluster.store import OxigraphStore, RemoteStore, Store
+from educluster.store.remote import DEFAULT_GRAPH, LOCK_GRAPH, WriteLease, _batches
+from educluster.vocab import DERIVED_GRAPH, EC_IRI
+
+EX = "http://example.org/"
+G1 = "http://example.org/graph/one"
+G2 = "http://example.org/graph/two"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+TTL = f"""@prefix ex: <{EX}> . @prefix xsd: <{XSD}> .
+ex:a ex:name "A" ; ex:knows ex:b .
+ex:b ex:name "B"@en ; ex:age 42 ; ex:born "2001-02-03"^^xsd:date .
+"""
+
+
+def iri(name: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + name)
+
+
+def is_virtuoso(store: Store) -> bool:
+    return isinstance(store, RemoteStore)
+
+
+# -- the Store contract --------------------------------------------------------------------
+def test_load_and_select_in_a_named_graph(any_store):
+    assert any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1) == 5
+    rows = any_store.select(
+        f"SELECT ?n WHERE {{ GRAPH <{G1}> {{ <{EX}b> <{EX}name> ?n }} }}"
+    )
+    assert rows == [{"n": ox.Literal("B", language="en")}]
+    assert any_store.triple_count(G1) == 5
+
+
+def test_query_default_graph_is_the_union_of_all_graphs(any_store):
+    any_store.load(f"<{EX}a> <{EX}p> <{EX}b> .", ox.RdfFormat.N_TRIPLES, graph=G1)
+    any_store.load(f"<{EX}b> <{EX}p> <{EX}c> .", ox.RdfFormat.N_TRIPLES, graph=G2)
+    any_store.load(f"<{EX}c> <{EX}p> <{EX}d> .", ox.RdfFormat.N_TRIPLES)  # default graph
+    rows = any_store.select(
+        f"SELECT ?end WHERE {{ <{EX}a> <{EX}p>/<{EX}p>/<{EX}p> ?end }}"
+    )
+    assert rows == [{"end": iri("d")}]
+    assert any_store.ask(f"ASK {{ GRAPH ?g {{ <{EX}a> <{EX}p> <{EX}b> }} }}")
+
+
+def test_default_graph_param_restricts_the_dataset(any_store):
+    any_store.load(f"<{EX}a> <{EX}p> 1 .", ox.RdfFormat.TURTLE, graph=G1)
+    any_store.load(f"<{EX}a> <{EX}p> 2 .", ox.RdfFormat.TURTLE, graph=G2)
+    rows = any_store.select(f"SELECT ?o WHERE {{ <{EX}a> <{EX}p> ?o }}", default_graph=[G2])
+    assert [r["o"].value for r in rows] == ["2"]
+
+
+def test_named_graphs_graph_exists_and_default_graph(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    any_store.update(f'INSERT DATA {{ <{EX}x> <{EX}p> "in the default graph" }}')
+    assert any_store.named_graphs() == [G1]
+    assert any_store.graph_exists(G1)
+    assert not any_store.graph_exists(G2)
+    assert any_store.graph_exists(None)
+    default = list(any_store.quads(None))
+    assert [(q.subject, q.object) for q in default] == [
+        (iri("x"), ox.Literal("in the default graph"))
+    ]
+    assert all(isinstance(q.graph_name, ox.DefaultGraph) for q in default)
+
+
+def test_update_insert_where_and_delete(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    any_store.update(
+        f"INSERT {{ GRAPH <{G2}> {{ ?s a <{EX}Named> }} }} "
+        f"WHERE {{ GRAPH ?g {{ ?s <{EX}name> ?n }} }}"
+    )
+    assert any_store.triple_count(G2) == 2
+    any_store.update(f"DELETE WHERE {{ GRAPH <{G2}> {{ <{EX}a> ?p ?o }} }}")
+    assert [q.subject for q in any_store.quads(G2)] == [iri("b")]
+
+
+def test_clear_and_replace_graph(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G2)
+    any_store.clear_graph(G1)
+    assert any_store.named_graphs() == [G2]
+    replaced = [ox.Quad(iri("z"), iri("p"), ox.Literal("new"), ox.NamedNode(G2))]
+    assert any_store.replace_graph(G2, replaced) == 1
+    assert list(any_store.quads(G2)) == replaced
+    any_store.clear_graph(G1)  # clearing a graph that is not there is no error
+
+
+def test_dump_round_trips_a_dataset(any_store):
+    nquads = (
+        f'<{EX}a> <{EX}p> "default" .\n'
+        f'<{EX}a> <{EX}p> "one" <{G1}> .\n'
+        f'<{EX}b> <{EX}q> <{EX}c> <{G2}> .\n'
+        f'<{EX}d> <{EX}p> "derived" <{DERIVED_GRAPH}> .\n'
+    )
+    any_store.load(nquads, ox.RdfFormat.N_QUADS)
+    dumped = set(ox.parse(any_store.dump(ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS))
+    assert dumped == set(ox.parse(nquads.encode(), format=ox.RdfFormat.N_QUADS))
+    asserted = any_store.dump(ox.RdfFormat.N_QUADS, include_derived=False)
+    assert b"derived" not in asserted and b'"one"' in asserted
+    triples = any_store.dump(ox.RdfFormat.N_TRIPLES).decode().strip().splitlines()
+    assert len(triples) == 4
+
+
+def test_literals_survive_the_round_trip(any_store):
+    long_text = "λ " + "x" * 200_000
+    values = [
+        ox.Literal("plain"),
+        ox.Literal("tab\there\nnew line, \"quoted\", back\\slash, é, 中文, 🎓"),
+        ox.Literal("hello", language="en"),
+        ox.Literal("Schule", language="de-ch"),
+        ox.Literal("2024-09-01", datatype=ox.NamedNode(XSD + "date")),
+        ox.Literal("42", datatype=ox.NamedNode(XSD + "integer")),
+        ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")),
+        ox.Literal("x", datatype=ox.NamedNode(EX + "custom")),
+        ox.Literal(long_text),
+    ]
+    quads = [ox.Quad(iri("s"), iri(f"p{i}"), v, ox.NamedNode(G1)) for i, v in enumerate(values)]
+    any_store.add_quads(quads)
+    assert set(any_store.quads(G1)) == set(quads)
+    rows = any_store.select(f"SELECT ?p ?o WHERE {{ <{EX}s> ?p ?o }} ORDER BY ?p")
+    assert {r["o"] for r in rows} == set(values)
+    # a bound literal finds its triple again
+    assert any_store.select(
+        f"SELECT ?p ?o WHERE {{ <{EX}s> ?p ?o }}", bindings={"o": values[1]}
+    ) == [{"p": iri("p1"), "o": values[1]}]
+
+
+def test_update_where_and_the_union_default_graph(any_store):
+    """An update's WHERE reads the union of all graphs on Virtuoso, only the store's own
+    default graph on Oxigraph; ``update_sees_union`` says which (the derivation engine
+    relies on it).  GRAPH ?g in the WHERE works the same on both."""
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    any_store.update(f"INSERT {{ GRAPH <{G2}> {{ ?s a <{EX}Named> }} }} "
+                     f"WHERE {{ ?s <{EX}name> ?n }}")
+    sees_union = getattr(any_store, "update_sees_union", False)
+    assert sees_union is is_virtuoso(any_store)
+    assert any_store.triple_count(G2) == (2 if sees_union else 0)
+
+
+def test_literal_normalization_is_the_same(any_store):
+    """Both engines store typed numbers by value (canonical lexical form) and lower-case
+    language tags (RDF says they are case-insensitive)."""
+    any_store.load(
+        f'<{EX}s> <{EX}n> "007"^^<{XSD}integer> ; <{EX}d> "1.50"^^<{XSD}decimal> ; '
+        f'<{EX}l> "Hi"@EN-GB .',
+        ox.RdfFormat.TURTLE, graph=G1,
+    )
+    row = any_store.select(f"SELECT ?n ?d ?l WHERE {{ <{EX}s> <{EX}n> ?n ; <{EX}d> ?d ; "
+                           f"<{EX}l> ?l }}")[0]
+    assert row["l"] == ox.Literal("Hi", language="en-gb")
+    assert (row["n"].value, row["d"].value) == ("7", "1.5")
+    # numeric comparisons agree whatever the lexical form
+    assert any_store.ask(f"ASK {{ <{EX}s> <{EX}n> ?n FILTER (?n = 7) }}")
+
+
+def test_blank_nodes_keep_their_structure(any_store):
+    any_store.load(
+        f"""@prefix ex: <{EX}> .
+        ex:cluster ex:member [ ex:name "first" ; ex:address [ ex:city "Tashkent" ] ] ,
+                             [ ex:name "second" ] .""",
+        ox.RdfFormat.TURTLE, graph=G1,
+    )
+    rows = any_store.select(
+        f"SELECT ?name ?city WHERE {{ <{EX}cluster> <{EX}member> ?m . ?m <{EX}name> ?name "
+        f"OPTIONAL {{ ?m <{EX}address>/<{EX}city> ?city }} }} ORDER BY ?name"
+    )
+    assert [(r["name"].value, r.get("city")) for r in rows] == [
+        ("first", ox.Literal("Tashkent")), ("second", None)
+    ]
+    quads = list(any_store.quads(G1))
+    assert len({t for q in quads for t in (q.subject, q.object)
+                if isinstance(t, ox.BlankNode)}) == 3
+    # what quads() gives back loads again with the same shape
+    copy = OxigraphStore()
+    copy.add_quads(quads)
+    assert copy.triple_count() == 6
+
+
+def test_result_formats(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    result = any_store.query(f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?s")
+    data = json.loads(result.serialize("application/sparql-results+json"))
+    assert data["head"]["vars"] == ["s", "n"]
+    assert [b["n"]["value"] for b in data["results"]["bindings"]] == ["A", "B"]
+    csv = any_store.query(f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?s")
+    assert csv.serialize("text/csv").decode().splitlines() == [
+        "s,n", f"{EX}a,A", f"{EX}b,B"
+    ]
+    xml = any_store.query(f"SELECT ?n WHERE {{ <{EX}b> <{EX}name> ?n }}")
+    assert b'xml:lang="en"' in xml.serialize("application/sparql-results+xml")
+    tsv = any_store.query(f"SELECT ?n WHERE {{ <{EX}b> <{EX}name> ?n }}")
+    assert tsv.serialize("text/tab-separated-values").decode().splitlines()[1] == '"B"@en'
+    ask = any_store.query(f"ASK {{ <{EX}a> <{EX}knows> <{EX}b> }}")
+    assert ask.kind == "boolean" and ask.boolean() is True
+    assert json.loads(ask.serialize("application/sparql-results+json"))["boolean"] is True
+    graph = any_store.query(f"CONSTRUCT {{ ?s <{EX}label> ?n }} WHERE {{ ?s <{EX}name> ?n }}")
+    assert graph.kind == "graph"
+    turtle = graph.serialize("text/turtle")
+    assert len(list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))) == 2
+    described = any_store.construct(f"DESCRIBE <{EX}a>")
+    assert ox.Triple(iri("a"), iri("name"), ox.Literal("A")) in described
+
+
+def test_malformed_query_and_update(any_store):
+    with pytest.raises(QuerySyntaxError):
+        any_store.query("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QuerySyntaxError):
+        any_store.update("INSERT DATA { <http://example.org/a> }")
+    assert any_store.named_graphs() == []
+
+
+def test_bindings_must_be_projected(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    with pytest.raises(QuerySyntaxError):
+        any_store.select(f"SELECT ?n WHERE {{ ?s <{EX}name> ?n }}", bindings={"s": iri("a")})
+
+
+def test_derivation_on_the_store(any_store):
+    """materialize through the interface: the shipped ontology and two schools make a
+    horizontal cooperation and cluster, on either engine."""
+    from educluster.reasoning import cluster_orientations, materialize
+
+    any_store.load(
+        f"""@prefix ec: <{EC_IRI}> . @prefix ex: <{EX}> .
+        ex:cluster a ec:EducationalCluster .
+        ex:s1 a ec:GeneralSecondarySchool . ex:s2 a ec:GeneralSecondarySchool .
+        ex:coop a ec:Cooperation ; ec:partner ex:s1, ex:s2 ; ec:inCluster ex:cluster .""",
+        ox.RdfFormat.TURTLE, graph=G1,
+    )
+    stats = materialize(any_store)
+    assert stats.derived > 0
+    assert cluster_orientations(any_store) == {EX + "cluster": EC_IRI + "Horizontal"}
+    assert any_store.ask(
+        f"ASK {{ <{EX}s1> a <http://www.w3.org/ns/org#Organization> }}"
+    )
+
+
+# -- Virtuoso specifics --------------------------------------------------------------------
+@pytest.fixture
+def remote(virtuoso: VirtuosoInstance) -> RemoteStore:
+    return empty_remote_store(virtuoso)
+
+
+@pytest.mark.virtuoso
+def test_virtuoso_system_graphs_are_not_data(remote):
+    assert remote.is_virtuoso
+    assert remote.named_graphs() == []
+    assert remote.triple_count() == 0
+    assert remote.dump(ox.RdfFormat.N_QUADS) == b""
+    # ...but they are there, and a query over the union sees them, as on any Virtuoso
+    assert remote.ask("ASK { GRAPH <http://www.openlinksw.com/schemas/virtrdf#> { ?s ?p ?o } }")
+
+
+@pytest.mark.virtuoso
+def test_default_graph_is_a_fixed_named_graph_on_virtuoso(remote):
+    remote.update(f'INSERT DATA {{ <{EX}x> <{EX}p> "d" }}')
+    assert remote.ask(f'ASK {{ GRAPH <{DEFAULT_GRAPH}> {{ <{EX}x> <{EX}p> "d" }} }}')
+    remote.update(f'DELETE DATA {{ <{EX}x> <{EX}p> "d" }}')
+    assert remote.triple_count(None) == 0
+
+
+@pytest.mark.virtuoso
+def test_paging_and_small_batches(virtuoso):
+    store = empty_remote_store(virtuoso, page_size=7, batch_triples=5)
+    quads = [ox.Quad(iri(f"s{i:03}"), iri("p"), ox.Literal(str(i)), ox.NamedNode(G1))
+             for i in range(53)]
+    # a chain of blank nodes longer than a batch still arrives as one structure
+    chain = [ox.BlankNode(f"n{i}") for i in range(12)]
+    quads += [ox.Quad(chain[i], iri("next"), chain[i + 1], ox.NamedNode(G2))
+              for i in range(11)]
+    assert store.add_quads(quads) == 64
+    assert store.triple_count(G1) == 53 and store.triple_count() == 64
+    assert set(store.quads(G1)) == set(quads[:53])
+    path = "/".join([f"<{EX}next>"] * 11)
+    assert store.ask(f"ASK {{ ?a {path} ?z }}")
+
+
+def test_batches_keep_blank_node_groups_together():
+    b = [ox.BlankNode(f"b{i}") for i in range(4)]
+    quads = [ox.Quad(iri(f"s{i}"), iri("p"), ox.Literal(str(i))) for i in range(5)]
+    quads += [ox.Quad(b[0], iri("p"), b[1]), ox.Quad(b[1], iri("p"), b[2]),
+              ox.Quad(b[2], iri("p"), b[3]), ox.Quad(b[3], iri("q"), ox.Literal("end"))]
+    batches = list(_batches(quads, 2, 10_000))
+    assert sum(len(batch) for batch in batches) == len(quads)
+    holding = [batch for batch in batches if any(q.subject in b for q in batch)]
+    assert len(holding) == 1 and len(holding[0]) == 4
+
+
+@pytest.mark.virtuoso
+def test_anonymous_endpoint_is_read_only(virtuoso):
+    anonymous = RemoteStore(virtuoso.query_endpoint, user="", password="")
+    with pytest.raises(StoreError):
+        anonymous.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}p> "x" }} }}')
+    wrong = RemoteStore(virtuoso.query_endpoint, virtuoso.update_endpoint,
+                        user=virtuoso.user, password="not-the-password")
+    with pytest.raises(StoreError, match="credentials"):
+        wrong.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}p> "x" }} }}')
+
+
+def test_unreachable_store_is_a_store_error():
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = RemoteStore(f"http://127.0.0.1:{port}/sparql", timeout=5)
+    with pytest.raises(StoreError, match="cannot reach"):
+        store.ask("ASK {}")
+
+
+@pytest.mark.virtuoso
+def test_credentials_from_the_environment(virtuoso, monkeypatch):
+    monkeypatch.setenv("EDUCLUSTER_ENDPOINT_USER", virtuoso.user)
+    monkeypatch.setenv("EDUCLUSTER_ENDPOINT_PASSWORD", virtuoso.password)
+    store = RemoteStore(virtuoso.query_endpoint, virtuoso.update_endpoint)
+    store.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}env> <{EX}p> "x" }} }}')
+    assert store.ask(f"ASK {{ <{EX}env> <{EX}p> ?o }}")
+    store.clear_graph(G1)
+
+
+@pytest.mark.virtuoso
+def test_write_lease_serializes_instances(remote, virtuoso):
+    first, second = WriteLease(remote, wait=30), WriteLease(virtuoso.store(), wait=0.5)
+    with first, pytest.raises(StoreError, match="write lease"):
+        second.acquire()
+    second.acquire()  # free again once released
+    second.release()
+    assert not remote.graph_exists(LOCK_GRAPH)
+    # an expired lease (a crashed instance) does not block
+    stale = WriteLease(remote, seconds=-1)
+    stale.acquire()
+    fresh = WriteLease(remote, wait=10)
+    fresh.acquire()
+    fresh.release()
+
+
+@pytest.mark.virtuoso
+def test_remote_dataset_writes_derive_and_serialize(virtuoso):
+    from educluster.reasoning import cluster_orientations
+
+    empty_remote_store(virtuoso)
+    datasets = [RemoteDataset(virtuoso.store()), RemoteDataset(virtuoso.store())]
+    data = f"""@prefix ec: <{EC_IRI}> . @prefix ex: <{EX}> .
+        ex:cluster a ec:EducationalCluster .
+        ex:u a ec:HigherEducationInstitution . ex:s a ec:GeneralSecondarySchool .
+        ex:coop{{i}} a ec:Cooperation ; ec:partner ex:u, ex:s ; ec:inCluster ex:cluster ."""
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            datasets[i % 2].write(lambda store: store.load(
+                data.replace("{i}", str(i)), ox.RdfFormat.TURTLE, graph=f"{G1}/{i}"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    reader = datasets[0].reader()
+    assert cluster_orientations(reader) == {EX + "cluster": EC_IRI + "Vertical"}
+    coops = reader.select(f"SELECT ?c WHERE {{ GRAPH <{DERIVED_GRAPH}> "
+                          f"{{ ?c <{EC_IRI}orientation> <{EC_IRI}Vertical> }} }}")
+    assert len(coops) == 5  # four cooperations and the cluster
+    assert not reader.graph_exists(LOCK_GRAPH)
