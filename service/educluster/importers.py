@@ -59,7 +59,9 @@ def read_definition(paths: Sequence[str | Path]) -> list[ox.Quad]:
         if suffix in CSV_EXTENSIONS:
             sheets.append((name, _decode(data, name)))
         else:
-            quads.extend(_fresh_blank_nodes(parse_definition(data, extension=suffix, source=name)))
+            base = Path(name).resolve().as_uri()  # relative IRIs resolve against the file
+            quads.extend(_fresh_blank_nodes(
+                parse_definition(data, extension=suffix, source=name, base_iri=base)))
     if sheets:
         quads.extend(csv_to_quads(sheets))
     return quads

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from educluster.vocab import EC, EC_IRI, ECSH, RDF, SH, XSD
+from educluster.vocab import EC, EC_IRI, ECSH, ID_IRI, RDF, SH, XSD
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -144,7 +144,12 @@ class Report:
         return self.to_graph().serialize(format="turtle")
 
     def to_jsonld(self) -> str:
-        return self.to_graph().serialize(format="json-ld", indent=2)
+        """The RDF report as JSON-LD (expanded form, written by Oxigraph)."""
+        import pyoxigraph as ox
+
+        nt = self.to_graph().serialize(format="nt", encoding="utf-8")
+        triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+        return (ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"").decode("utf-8")
 
     # -- text ---------------------------------------------------------------------------
     def to_text(self) -> str:
@@ -192,13 +197,16 @@ class Report:
         for c in self.clusters.values():
             name = c.label or _short(URIRef(c.iri))
             orientation = _local(c.orientation).lower() if c.orientation else "no orientation"
-            lines.append(f"Orientation of {name}: {orientation}"
-                         + (f" ({c.explanation})" if c.explanation else ""))
+            why = c.explanation
+            if why.lower().startswith(orientation + ":"):
+                why = why[len(orientation) + 1:].strip()
+            lines.append(f"Orientation of {name}: {orientation}" + (f" ({why})" if why else ""))
         return "\n".join(lines) + "\n"
 
     def principle_label(self, principle: str) -> str:
         if principle in self.principle_labels:
-            return self.principle_labels[principle]
+            label = self.principle_labels[principle]
+            return label[:1].upper() + label[1:]
         if not principle:
             return "Other"
         return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", _local(principle)).capitalize()
@@ -231,7 +239,7 @@ def _short(term: Node) -> str:
         return "(unnamed node)"
     text = str(term)
     for prefix, ns in (("ec:", EC_IRI), ("sh:", str(SH)), ("org:", "http://www.w3.org/ns/org#"),
-                       ("rdf:", str(RDF))):
+                       ("rdf:", str(RDF)), ("id:", ID_IRI)):
         if text.startswith(ns):
             return prefix + text[len(ns):]
     return text
