@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests use, when they are missing:
-# Java (owlready2's HermiT reasoner).  Needs root (CI runs as root).
+# Java (owlready2's HermiT reasoner); Virtuoso Open Source (the external-store tests,
+# started by scripts/virtuoso.sh).  Needs root (CI runs as root).
 set -euo pipefail
 
 need=()
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -12,6 +14,13 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # virtuoso-opensource asks for a DBA password: the test instance sets its own
+  if command -v debconf-set-selections >/dev/null 2>&1; then
+    printf '%s\n' \
+      "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password " \
+      "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password " \
+      | debconf-set-selections || true
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
