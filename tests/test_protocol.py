@@ -546,3 +546,27 @@ def test_health(server):
     data = json.loads(answer.body)
     assert answer.status == 200 and data["status"] == "ok"
     assert data["triples"] == 6 and data["engine"].startswith("oxigraph")
+
+
+def test_validate_on_write_refuses_an_update_that_breaks_a_principle():
+    from educluster.bootstrap import load_initial_content
+
+    store = OxigraphStore()
+    load_initial_content(store)
+    if not store.ask("ASK { <https://w3id.org/educluster/id/fergana-professional-development-"
+                     "cluster> <https://w3id.org/educluster#region> ?r }"):
+        pytest.skip("the example clusters are not in place")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    cluster = "<https://w3id.org/educluster/id/fergana-professional-development-cluster>"
+    region_query = q(f"ASK {{ {cluster} <https://w3id.org/educluster#region> ?r }}")
+    with serve({"validate_on_write": True}, store=store) as live:
+        region = "<https://w3id.org/educluster#region>"
+        breaking = f"DELETE WHERE {{ GRAPH ?g {{ {cluster} {region} ?r }} }}"
+        answer = update(live, breaking, auth)
+        assert answer.status == 422
+        report = json.loads(answer.body)
+        assert report["conforms"] is False
+        assert any(r["principle"].endswith("#Regionalization") for r in report["results"])
+        assert json.loads(live.request("GET", region_query).body)["boolean"] is True
+        harmless = f'INSERT DATA {{ GRAPH <{E}graph/notes> {{ {cluster} <{E}note> "ok" }} }}'
+        assert update(live, harmless, auth).status == 204

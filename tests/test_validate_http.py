@@ -122,3 +122,13 @@ def test_bad_input_is_400_with_the_line(server):
                             {"Content-Type": "application/ld+json"})
     assert answer.status == 400 and "context" in answer.text
     assert server.request("GET", "/validate").status == 405
+
+
+@pytest.mark.java
+def test_owl_check_over_http(server):
+    answer = server.request("POST", "/validate?owl=true", example_files()[0].read_bytes(), TURTLE)
+    assert answer.status == 200, answer.text
+    report = json.loads(answer.body)
+    assert report["conforms"] is True
+    answer = server.request("POST", "/validate?owl=maybe", example_files()[0].read_bytes(), TURTLE)
+    assert answer.status == 400
