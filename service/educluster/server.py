@@ -36,6 +36,7 @@ import shutil
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -43,7 +44,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from educluster.dataset import Dataset
-from educluster.errors import StoreError
+from educluster.errors import EduclusterError, StoreError
 from educluster.store import OxigraphStore, Store
 from educluster.store.base import parse_rdf, rdf_format_for
 from educluster.vocab import DATA_GRAPH_PREFIX
@@ -438,6 +439,7 @@ def gunicorn_options(settings: dict) -> dict:
         "loglevel": "info",
         "proc_name": "educluster",
         "preload_app": False,
+        "control_socket_disable": True,  # several servers may run on one machine
     }
     if settings.get("access_log"):
         options["accesslog"] = settings["access_log"]
@@ -459,8 +461,10 @@ def serve(settings: dict) -> None:
     gunicorn until interrupted."""
     from gunicorn.app.base import BaseApplication
 
-    prepared = open_dataset(settings, prepare=True)
-    prepared.close()
+    # RocksDB must not be used in the arbiter: a process forked after it ran inherits its
+    # background thread pool's state without the threads, and hangs on its first flush.
+    # So the store is prepared in a short-lived child process.
+    _in_child_process(lambda: open_dataset(settings, prepare=True).close())
     make_app_check = _check_app_factory()
     if make_app_check is not None:
         raise StoreError(make_app_check)
@@ -488,6 +492,35 @@ def serve(settings: dict) -> None:
         flush=True,
     )
     EduclusterApplication().run()
+
+
+def _in_child_process(function: Callable[[], object]) -> None:
+    """Run ``function`` in a forked child; its ``EduclusterError`` is raised here."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(reader)
+        status = 0
+        try:
+            function()
+            message = b""
+        except EduclusterError as exc:
+            message, status = str(exc).encode("utf-8", "replace"), 2
+        except BaseException:
+            message, status = traceback.format_exc().encode("utf-8", "replace"), 1
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(message)
+        sys.stderr.flush()
+        os._exit(status)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        message = pipe.read().decode("utf-8", "replace")
+    _, wait_status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(wait_status)
+    if code == 2:
+        raise StoreError(message)
+    if code != 0:
+        raise StoreError(f"preparing the store failed (status {code}): {message.strip()}")
 
 
 def _check_app_factory() -> str | None:
