@@ -11,6 +11,7 @@ capped at ``max_rows`` and produced under the query time limit.
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from educluster.limits import query_deadline
@@ -58,8 +59,15 @@ def run_query(operation: protocol.QueryRequest) -> Response:
         kwargs["default_graph"] = operation.default_graphs
         kwargs["named_graphs"] = operation.named_graphs
     elif analysis.from_graphs or analysis.from_named:
+        # Oxigraph's union default graph would otherwise ignore FROM: the graphs it names
+        # are read from the store (one that is not there is empty), never fetched.
         kwargs["default_graph"] = analysis.from_graphs
         kwargs["named_graphs"] = analysis.from_named
+    for iri in (*kwargs.get("default_graph", ()), *kwargs.get("named_graphs", ())):
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise ServiceError(400, f"<{iri}> is not a valid IRI for a graph") from None
     format_param = operation.formats
     accept = request.headers.get("Accept")
     store = dataset().reader()
