@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from educluster.reasoning import materialize
+from educluster.reasoning import materialize, update_derived
 from educluster.store import OxigraphStore, Store
 from educluster.vocab import DATA_GRAPH_PREFIX, DERIVED_GRAPH, EC_IRI, ONTOLOGY_GRAPH
 
@@ -158,11 +158,25 @@ def derive(backend: Backend, store: Store, data: str | None = None) -> Store:
     return backend.reopen(store)
 
 
-def change(backend: Backend, store: Store, update: str) -> Store:
-    """Apply a SPARQL Update to asserted data, re-derive, reopen."""
+def change(backend: Backend, store: Store, update: str, *, incremental: bool = False) -> Store:
+    """Apply a SPARQL Update to asserted data, re-derive, reopen.  ``incremental``: keep
+    derived knowledge current with ``update_derived`` and the quads the update changed,
+    instead of re-deriving everything."""
+    before = asserted_quad_set(store)
     store.update(sparql_prefixes() + update)
-    materialize(store)
+    if incremental:
+        after = asserted_quad_set(store)
+        update_derived(store, before ^ after)
+    else:
+        materialize(store)
     return backend.reopen(store)
+
+
+def asserted_quad_set(store: Store) -> set[ox.Quad]:
+    return {
+        q for q in store.quads("*")
+        if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == DERIVED_GRAPH)
+    }
 
 
 def sparql_prefixes() -> str:

@@ -4,7 +4,8 @@ One engine, used everywhere: validation runs it over an in-memory store, the SPA
 service after every load and write, and the same SPARQL Update text runs over a remote
 SPARQL 1.1 store.  Derived triples live in the named graph ``vocab.DERIVED_GRAPH``,
 apart from asserted data, which they never change; ``materialize`` recomputes them from
-scratch.  The derived orientation of a cooperation or a cluster is
+scratch; ``update_derived`` brings it up to date after a known change at the cost of
+that change.  The derived orientation of a cooperation or a cluster is
 ``GRAPH <vocab.DERIVED_GRAPH> { ?x ec:orientation ?o }`` (``DERIVED_ORIENTATION_QUERY``),
 so that a stated orientation can be compared with it.
 
@@ -24,6 +25,7 @@ from educluster.reasoning.engine import (
     derived_count,
     ensure_ontology,
     materialize,
+    update_derived,
 )
 from educluster.reasoning.explain import (
     ClusterExplanation,
@@ -45,4 +47,5 @@ __all__ = [
     "explain_cluster",
     "explain_cooperation",
     "materialize",
+    "update_derived",
 ]

@@ -180,7 +180,13 @@ def materialize(store: Store) -> MaterializeStats:
     start = time.perf_counter()
     ensure_ontology(store)
     store.clear_graph(DERIVED_GRAPH)
-    steps = plan(store)
+    stats = _run(store, plan(store))
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> MaterializeStats:
+    """Run the rules to a fixpoint (only for subjects in ``scope`` when given)."""
     timings: dict[str, float] = {}
     produced: list[tuple[int, set[str]]] = []  # (clock, keys written then)
     last_run: dict[str, int] = {}  # rule (by its text) -> clock of its last run
@@ -197,7 +203,8 @@ def materialize(store: Store) -> MaterializeStats:
             clock += 1
             runs += 1
             t0 = time.perf_counter()
-            added = apply_rule(store, step.rule)
+            rule = step.rule if scope is None else step.rule.scoped(scope)
+            added = apply_rule(store, rule)
             timings[step.rule.name] = timings.get(step.rule.name, 0.0) + (
                 time.perf_counter() - t0
             )
@@ -212,12 +219,121 @@ def materialize(store: Store) -> MaterializeStats:
         if not progress:
             break
     return MaterializeStats(
-        derived=derived_count(store),
-        rounds=rounds,
-        seconds=time.perf_counter() - start,
-        rule_seconds=timings,
+        derived=derived_count(store), rounds=rounds, seconds=0.0, rule_seconds=timings,
         rule_runs=runs,
     )
+
+
+# -- keeping derived knowledge current after a known change -------------------------------
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: Predicates of ontology axioms: a change to one of them re-derives everything.
+TBOX_PREDICATES = frozenset({
+    _RDFS + "subClassOf", _RDFS + "subPropertyOf", _OWL + "equivalentClass",
+    _OWL + "equivalentProperty", _OWL + "inverseOf", _OWL + "onProperty", _OWL + "hasValue",
+    _OWL + "intersectionOf", _RDF + "first", _RDF + "rest",
+})
+#: Past this many affected resources, re-deriving everything is as cheap.
+MAX_SCOPE = 20_000
+
+
+def update_derived(
+    store: Store, changed: Iterable[ox.Quad | ox.Triple]
+) -> MaterializeStats:
+    """Bring the derived graph up to date after asserted triples ``changed`` (added or
+    removed, either) — the same result as ``materialize``, at the cost of the change.
+
+    The resources the change touches (subjects and objects of the changed triples) are
+    widened to every resource whose derived triples can depend on them: the regions
+    above them along a transitive property, the member and cluster of a membership, the
+    cooperations they are partners of, the clusters of those cooperations.  Derived
+    triples about those resources are removed and the rules re-run for them alone.
+    Falls back to ``materialize`` when the change touches the ontology or a blank node,
+    when nothing was derived yet, or when it affects very many resources.
+    """
+    start = time.perf_counter()
+    touched: set[str] = set()
+    for item in changed:
+        if isinstance(item, ox.Quad) and isinstance(item.graph_name, ox.NamedNode):
+            if item.graph_name.value == DERIVED_GRAPH:
+                continue
+            if item.graph_name.value == ONTOLOGY_GRAPH:
+                return materialize(store)
+        if item.predicate.value in TBOX_PREDICATES or isinstance(item.subject, ox.BlankNode):
+            return materialize(store)
+        if isinstance(item.object, ox.BlankNode):
+            return materialize(store)
+        touched.add(item.subject.value)
+        if isinstance(item.object, ox.NamedNode):
+            if item.predicate.value == RDF_TYPE and item.object.value.startswith(_OWL):
+                return materialize(store)
+            touched.add(item.object.value)
+    if not touched:
+        return MaterializeStats(derived_count(store), 0, time.perf_counter() - start)
+    if not store.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"):
+        return materialize(store)
+    steps = plan(store)
+    transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
+    scope = _widen(store, touched, transitive)
+    if scope is None or len(scope) > MAX_SCOPE:
+        return materialize(store)
+    iris = sorted(scope)
+    for chunk in _chunks(iris, 500):
+        values = " ".join(f"<{i}>" for i in chunk)
+        store.update(
+            f"DELETE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }} "
+            f"WHERE {{ VALUES ?s {{ {values} }} GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
+        )
+    stats = _run(store, steps, iris)
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _widen(store: Store, touched: set[str], transitive: list[str]) -> set[str] | None:
+    """The resources whose derived triples may depend on ``touched``; None if a blank node
+    is among them (they cannot be named in a query)."""
+    scope = set(touched)
+    values = " ".join(f"<{i}>" for i in sorted(touched))
+    queries = [
+        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?n <{p}>+ ?t }}"
+        for p in transitive
+    ]
+    queries.append(
+        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} "
+        f"{{ ?t <{ORG_IRI}member> ?n }} UNION {{ ?t <{ORG_IRI}organization> ?n }} }}"
+    )
+    for query in queries:
+        for row in store.select(query):
+            if not _add(scope, row["n"]):
+                return None
+    values = " ".join(f"<{i}>" for i in sorted(scope))
+    rows = store.select(
+        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?n <{EC_IRI}partner> ?t }}"
+    )
+    for row in rows:
+        if not _add(scope, row["n"]):
+            return None
+    values = " ".join(f"<{i}>" for i in sorted(scope))
+    rows = store.select(
+        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?t <{EC_IRI}inCluster> ?n }}"
+    )
+    for row in rows:
+        if not _add(scope, row["n"]):
+            return None
+    return scope
+
+
+def _add(scope: set[str], term) -> bool:
+    if isinstance(term, ox.NamedNode):
+        scope.add(term.value)
+        return True
+    return not isinstance(term, ox.BlankNode)  # literals play no part
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 _ORIENTATION_CLASSES = {EC_IRI + f"{k}Cluster": EC_IRI + k for k in _KINDS}

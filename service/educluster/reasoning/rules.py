@@ -95,6 +95,24 @@ class Rule:
         """The rule as a CONSTRUCT query of the triples to add to the derived graph."""
         return PREFIXES + f"CONSTRUCT {{ {self.template} }}\nWHERE {{{self.where}}}\n"
 
+    @property
+    def subject(self) -> str:
+        """The variable every derived triple has as subject."""
+        return self.template.split()[0]
+
+    def scoped(self, iris: list[str]) -> Rule:
+        """The same rule, deriving only triples whose subject is one of ``iris``: a
+        ``VALUES`` block where the rule marks its scope (``# scope``), else first."""
+        values = f"VALUES {self.subject} {{ {' '.join(f'<{i}>' for i in iris)} }}"
+        if _SCOPE in self.where:
+            where = self.where.replace(_SCOPE, values, 1)
+        else:
+            where = "\n  " + values + self.where
+        return Rule(self.name, self.template, where)
+
+
+_SCOPE = "# scope"
+
 # -- memberships ----------------------------------------------------------------------
 # An org:Membership (typed or not) with org:member and org:organization entails
 # ``cluster ec:hasMember participant`` and ``participant ec:memberOf cluster``.
@@ -284,6 +302,7 @@ CLUSTER_ORIENTATION = Rule(
             (SUM(IF(sameTerm(?o, ec:Vertical), 1, 0)) AS ?vertical)
             (SUM(IF(sameTerm(?o, ec:Horizontal), 1, 0)) AS ?horizontal)
      WHERE {{
+       # scope
        ?cooperation ec:inCluster ?cluster .
        GRAPH {D} {{ ?cooperation ec:orientation ?o }}
        FILTER (!isLiteral(?cluster))
