@@ -23,7 +23,7 @@ from educluster.errors import InputError
 from educluster.server import DiskDataset, default_store_path, open_dataset, serve
 from educluster.settings import resolve
 from educluster.store import Store
-from educluster.store.base import parse_rdf, rdf_format_for
+from educluster.store.base import rdf_format_for
 from educluster.vocab import DERIVED_GRAPH, PREFIXES
 
 #: files at least this large are parsed with a progress bar on standard error
@@ -131,14 +131,19 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def _parse_with_progress(path: Path, fmt: ox.RdfFormat, graph: str | None) -> list[ox.Quad]:
+def _parse_with_progress(path: Path, fmt: ox.RdfFormat) -> list[ox.Quad]:
+    """Parse a large RDF file, drawing a progress bar; blank nodes get fresh labels and
+    relative IRIs resolve against the file, as ``educluster.importers`` does."""
     size = path.stat().st_size
     progress = Progress(f"parsing {path.name}", size)
     quads: list[ox.Quad] = []
     with open(path, "rb") as raw:
         reader = _CountingReader(raw)
         try:
-            for quad in ox.parse(reader, format=fmt, without_named_graphs=False):
+            for quad in ox.parse(
+                reader, format=fmt, base_iri=path.resolve().as_uri(),
+                without_named_graphs=False, rename_blank_nodes=True,
+            ):
                 quads.append(quad)
                 if len(quads) % 20000 == 0:
                     progress.update(reader.position, len(quads))
@@ -150,53 +155,45 @@ def _parse_with_progress(path: Path, fmt: ox.RdfFormat, graph: str | None) -> li
         except ValueError as exc:
             raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
     progress.finish(len(quads))
-    if not quads and not size:
-        raise InputError("the document is empty", source=str(path))
-    return _into_graph(quads, fmt, graph)
+    return quads
 
 
-def _into_graph(quads: list[ox.Quad], fmt: ox.RdfFormat | None, graph: str | None) -> list[ox.Quad]:
-    """Triples of the default graph go to ``graph`` (when given); a dataset format's named
-    graphs stay where they are."""
+def _into_graph(quads: list[ox.Quad], graph: str | None) -> list[ox.Quad]:
+    """Triples of the default graph go to ``graph`` (when given); named graphs stay."""
     if graph is None:
         return quads
     target = ox.NamedNode(graph)
-    everything = fmt is not None and not fmt.supports_datasets
     return [
         ox.Quad(q.subject, q.predicate, q.object, target)
-        if everything or isinstance(q.graph_name, ox.DefaultGraph)
+        if isinstance(q.graph_name, ox.DefaultGraph)
         else q
         for q in quads
     ]
 
 
 def read_files(paths: Iterable[str | Path], *, graph: str | None = None) -> list[ox.Quad]:
-    """Parse every file completely (RDF by extension, YAML/CSV forms through
-    ``educluster.importers``); ``InputError`` naming the file and line on the first bad one."""
-    quads: list[ox.Quad] = []
+    """Parse every file completely, or raise ``InputError`` naming the file and line of
+    the first bad one.  RDF goes by extension, YAML/CSV forms through
+    ``educluster.importers`` (CSV files together, as one workbook); each file's blank
+    nodes are its own; large RDF files are parsed with a progress bar."""
+    from educluster.importers import read_definition
+
+    ordinary: list[Path] = []
+    large: list[tuple[Path, ox.RdfFormat]] = []
     for name in paths:
         path = Path(name)
+        form = path.suffix.lower() in _FORM_EXTENSIONS
+        fmt = None if form else rdf_format_for(path)  # an unknown extension fails first
         if not path.is_file():
             raise InputError("no such file", source=str(path))
-        if path.suffix.lower() in _FORM_EXTENSIONS:
-            quads += _into_graph(_read_form(path), None, graph)
-            continue
-        fmt = rdf_format_for(path)
-        if path.stat().st_size >= PROGRESS_MIN_BYTES:
-            quads += _parse_with_progress(path, fmt, graph)
+        if fmt is not None and path.stat().st_size >= PROGRESS_MIN_BYTES:
+            large.append((path, fmt))
         else:
-            quads += parse_rdf(path.read_bytes(), fmt, source=str(path), graph=graph)
-    return quads
-
-
-def _read_form(path: Path) -> list[ox.Quad]:
-    try:
-        from educluster.importers import read_definition
-    except ImportError:
-        raise InputError(
-            "YAML and CSV cluster forms cannot be read by this build", source=str(path)
-        ) from None
-    return list(read_definition([path]))
+            ordinary.append(path)
+    quads = list(read_definition(ordinary)) if ordinary else []
+    for path, fmt in large:
+        quads += _parse_with_progress(path, fmt)
+    return _into_graph(quads, graph)
 
 
 def _graph_iri(value: str | None) -> str | None:
@@ -343,25 +340,24 @@ def export_dataset(
     rdf = fmt if isinstance(fmt, ox.RdfFormat) else RDF_FORMATS.get(str(fmt).lower())
     if rdf is None:
         raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(RDF_FORMATS)}")
-    quads = store.quads("*")
-    if not include_derived:
-        quads = (q for q in quads if not _is_derived(q))
-    items: list
-    if rdf.supports_datasets:
-        items = list(quads)
-    else:
-        items = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    with_prefixes = rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
-    prefixes = PREFIXES if with_prefixes else None
-    data = ox.serialize(items, format=rdf, prefixes=prefixes) or b""
+    # the same serialization as HTTP /export (educluster.linked_data.iter_export)
+    from educluster.linked_data import FORMATS, export_quads, iter_export
+
+    export_format = next(f for f in FORMATS.values() if f.oxigraph == rdf)
+    chunks = iter_export(store, export_format, include_derived=include_derived)
     if out is None:
-        sys.stdout.buffer.write(data)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
     elif hasattr(out, "write"):
-        out.write(data)  # type: ignore[union-attr]
+        for chunk in chunks:
+            out.write(chunk)  # type: ignore[union-attr]
     else:
-        _write_file(Path(out), data)
-    return len(items)
+        _write_file(Path(out), b"".join(chunks))
+    quads = export_quads(store, include_derived=include_derived)
+    if export_format.is_dataset:
+        return sum(1 for _ in quads)
+    return len({ox.Triple(q.subject, q.predicate, q.object) for q in quads})
 
 
 def _is_derived(quad: ox.Quad) -> bool:
