@@ -61,6 +61,8 @@ SETTINGS: list[Setting] = [
             "on it (at least twice query_timeout is used)", float),
     Setting("access_log", None, "file for the HTTP access log ('-': standard error; "
             "default: none)"),
+    Setting("base_iri", "https://w3id.org/educluster/id/", "instance IRIs this service "
+            "dereferences at /id/ (for a deployment under its own domain)"),
 ]
 
 
