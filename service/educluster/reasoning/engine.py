@@ -52,6 +52,8 @@ class Step:
     rule: rules.Rule
     reads: frozenset[str]
     writes: frozenset[str]
+    #: keys that never make this rule run again (another rule closes them)
+    ignores: frozenset[str] = frozenset()
 
 
 def ensure_ontology(store: Store) -> None:
@@ -103,7 +105,10 @@ def plan(store: Store) -> list[Step]:
         steps.append(Step(rules.INVERSE, involved, involved))
     for p in sorted(transitive):
         steps.append(Step(rules.transitive(p), frozenset({p}), frozenset({p})))
-    subclass = Step(rules.SUBCLASS, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}))
+    orientation_types = frozenset(f"type {ec}{k}Cluster" for k in _KINDS)
+    # R2's classes are closed by ORIENTATION_CLASSES right after it, not by a new pass
+    subclass = Step(rules.SUBCLASS, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}),
+                    ignores=orientation_types)
     steps.append(subclass)
     if defaults:
         properties = frozenset(p for p, _ in defaults)
@@ -119,17 +124,16 @@ def plan(store: Store) -> list[Step]:
         frozenset({ec + "inCluster", ec + "orientation"}),
         frozenset({ec + "orientation"} | {f"type {ec}{k}Cluster" for k in _KINDS}),
     ))
-    steps.append(Step(rules.ORIENTATION_CLASSES,
-                      frozenset(f"type {ec}{k}Cluster" for k in _KINDS), frozenset({ANY_TYPE})))
+    steps.append(Step(rules.ORIENTATION_CLASSES, orientation_types, frozenset({ANY_TYPE})))
     return steps
 
 
 _KINDS = ("Vertical", "Horizontal", "Mixed")
 
 
-def apply_rule(store: Store, rule: rules.Rule) -> set[str] | None:
-    """Add what one rule derives to the derived graph; return the keys of what it added
-    (empty: nothing new), or None when the store cannot tell (then: the rule's writes).
+def apply_rule(store: Store, rule: rules.Rule) -> tuple[int, set[str] | None]:
+    """Add what one rule derives to the derived graph; return how many triples it added
+    and their keys (None when the store cannot tell: then, the rule's writes).
 
     A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
     true ``update_sees_union`` attribute and runs the rule as one update; on the others
@@ -140,14 +144,15 @@ def apply_rule(store: Store, rule: rules.Rule) -> set[str] | None:
     if getattr(store, "update_sees_union", False):
         before = derived_count(store)
         store.update(rule.update)
-        return None if derived_count(store) != before else set()
+        added = derived_count(store) - before
+        return added, (None if added else set())
     graph = _DERIVED_NODE
     quads = {
         ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.construct(rule.construct)
     }
     if quads:
         store.add_quads(quads)
-    return _keys(quads)
+    return len(quads), _keys(quads)
 
 
 def _keys(quads: Iterable[ox.Quad]) -> set[str]:
@@ -181,6 +186,7 @@ def materialize(store: Store) -> MaterializeStats:
     ensure_ontology(store)
     store.clear_graph(DERIVED_GRAPH)
     stats = _run(store, plan(store))
+    stats.derived = derived_count(store)
     stats.seconds = time.perf_counter() - start
     return stats
 
@@ -190,21 +196,22 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
     timings: dict[str, float] = {}
     produced: list[tuple[int, set[str]]] = []  # (clock, keys written then)
     last_run: dict[str, int] = {}  # rule (by its text) -> clock of its last run
-    clock = runs = rounds = 0
+    clock = runs = rounds = new_triples = 0
     for _ in range(MAX_ROUNDS):
         progress = False
         runs_before = runs
         for step in steps:
             key = step.rule.construct
             if key in last_run:
-                changed = (keys for at, keys in produced if at > last_run[key])
+                changed = (keys - step.ignores for at, keys in produced if at > last_run[key])
                 if not any(_reads_any(step.reads, keys) for keys in changed):
                     continue
             clock += 1
             runs += 1
             t0 = time.perf_counter()
             rule = step.rule if scope is None else step.rule.scoped(scope)
-            added = apply_rule(store, rule)
+            count, added = apply_rule(store, rule)
+            new_triples += count
             timings[step.rule.name] = timings.get(step.rule.name, 0.0) + (
                 time.perf_counter() - t0
             )
@@ -219,8 +226,7 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
         if not progress:
             break
     return MaterializeStats(
-        derived=derived_count(store), rounds=rounds, seconds=0.0, rule_seconds=timings,
-        rule_runs=runs,
+        derived=new_triples, rounds=rounds, seconds=0.0, rule_seconds=timings, rule_runs=runs
     )
 
 
@@ -250,7 +256,8 @@ def update_derived(
     cooperations they are partners of, the clusters of those cooperations.  Derived
     triples about those resources are removed and the rules re-run for them alone.
     Falls back to ``materialize`` when the change touches the ontology or a blank node,
-    when nothing was derived yet, or when it affects very many resources.
+    when nothing was derived yet, or when it affects very many resources.  The stats'
+    ``derived`` counts the triples re-derived for the affected resources.
     """
     start = time.perf_counter()
     touched: set[str] = set()
@@ -270,7 +277,7 @@ def update_derived(
                 return materialize(store)
             touched.add(item.object.value)
     if not touched:
-        return MaterializeStats(derived_count(store), 0, time.perf_counter() - start)
+        return MaterializeStats(0, 0, time.perf_counter() - start)
     if not store.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"):
         return materialize(store)
     steps = plan(store)

@@ -102,12 +102,13 @@ class Rule:
 
     def scoped(self, iris: list[str]) -> Rule:
         """The same rule, deriving only triples whose subject is one of ``iris``: a
-        ``VALUES`` block where the rule marks its scope (``# scope``), else first."""
+        ``VALUES`` block where the rule marks its scope (``# scope``), else last (on
+        Oxigraph a leading block is joined after the ontology sub-selects, not before)."""
         values = f"VALUES {self.subject} {{ {' '.join(f'<{i}>' for i in iris)} }}"
         if _SCOPE in self.where:
             where = self.where.replace(_SCOPE, values, 1)
         else:
-            where = "\n  " + values + self.where
+            where = self.where + "  " + values + "\n"
         return Rule(self.name, self.template, where)
 
 
@@ -294,24 +295,32 @@ COOPERATION_ORIENTATION = Rule(
 )
 
 # -- R2: a cluster's orientation ------------------------------------------------------
+# Without aggregates: Virtuoso cannot join a grouped sub-select with what follows it
+# ("Aggregate function not allowed in context") and evaluates sameTerm() inside IF() to
+# false; one row per orientation and an EXISTS test for each is portable.
+_HAS_VERTICAL = (
+    f"EXISTS {{ ?v ec:inCluster ?cluster . GRAPH {D} {{ ?v ec:orientation ec:Vertical }} }}"
+)
+_HAS_HORIZONTAL = (
+    f"EXISTS {{ ?h ec:inCluster ?cluster . GRAPH {D} {{ ?h ec:orientation ec:Horizontal }} }}"
+)
+
 CLUSTER_ORIENTATION = Rule(
     "cluster-orientation",
     "?cluster ec:orientation ?orientation . ?cluster a ?class",
     f"""
-  {{ SELECT ?cluster
-            (SUM(IF(sameTerm(?o, ec:Vertical), 1, 0)) AS ?vertical)
-            (SUM(IF(sameTerm(?o, ec:Horizontal), 1, 0)) AS ?horizontal)
-     WHERE {{
+  {{ SELECT DISTINCT ?cluster WHERE {{
        # scope
        ?cooperation ec:inCluster ?cluster .
        GRAPH {D} {{ ?cooperation ec:orientation ?o }}
        FILTER (!isLiteral(?cluster))
-     }}
-     GROUP BY ?cluster }}
-  BIND (IF(?vertical > 0 && ?horizontal > 0, ec:Mixed,
-           IF(?vertical > 0, ec:Vertical, ec:Horizontal)) AS ?orientation)
-  BIND (IF(?vertical > 0 && ?horizontal > 0, ec:MixedCluster,
-           IF(?vertical > 0, ec:VerticalCluster, ec:HorizontalCluster)) AS ?class)
+  }} }}
+  VALUES (?orientation ?class) {{
+    (ec:Mixed ec:MixedCluster) (ec:Vertical ec:VerticalCluster)
+    (ec:Horizontal ec:HorizontalCluster) }}
+  FILTER ((?orientation = ec:Mixed && {_HAS_VERTICAL} && {_HAS_HORIZONTAL})
+          || (?orientation = ec:Vertical && {_HAS_VERTICAL} && !{_HAS_HORIZONTAL})
+          || (?orientation = ec:Horizontal && !{_HAS_VERTICAL} && {_HAS_HORIZONTAL}))
   FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation ; a ?class }} }}
 """,
 )
@@ -330,23 +339,25 @@ ORIENTATION_CLASSES = Rule(
 #: What the ontology says that decides which rules read and write which properties:
 #: rows of (?kind, ?a, ?b) with kind "subproperty" (?a ⊑ ?b, closed), "inverse" (both
 #: directions), "transitive" (?a) and "default" (class ?b has a default for property ?a).
+#: Each branch names its kind with VALUES, not BIND: Virtuoso cannot compile a BIND after
+#: a sub-select in a UNION branch ("sparp_gp_deprecate(): equiv replaces filter").
 TBOX_QUERY = PREFIXES + """
 SELECT DISTINCT ?kind ?a ?b WHERE {
   { { SELECT DISTINCT ?a WHERE {
         ?a rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty ?next } }
     ?a (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?b .
     FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ?b))
-    BIND ("subproperty" AS ?kind) }
+    VALUES ?kind { "subproperty" } }
   UNION
   { { ?a owl:inverseOf ?b } UNION { ?b owl:inverseOf ?a }
     FILTER (isIRI(?a) && isIRI(?b))
-    BIND ("inverse" AS ?kind) }
+    VALUES ?kind { "inverse" } }
   UNION
-  { ?a a owl:TransitiveProperty . FILTER (isIRI(?a)) BIND ("transitive" AS ?kind) }
+  { ?a a owl:TransitiveProperty . FILTER (isIRI(?a)) VALUES ?kind { "transitive" } }
   UNION
   { ?b rdfs:subClassOf ?restriction .
     ?restriction owl:onProperty ?a ; owl:hasValue ?value .
     FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ec:orientation))
-    BIND ("default" AS ?kind) }
+    VALUES ?kind { "default" } }
 }
 """
