@@ -127,13 +127,18 @@ def _html(store: Store, description: Description) -> str:
     iri = description.iri
     is_cluster = CLUSTER in description.types
     cluster = _cluster_facts(store, iri) if is_cluster else None
+    labels = description.labels
+
+    def shown(term) -> str:  # the text a value is shown by, for a stable readable order
+        return (labels.get(term.value) or term.value).lower()
+
     outgoing: OrderedDict[str, list] = OrderedDict()
-    for s in sorted(description.outgoing,
-                    key=lambda s: (s.predicate.value != RDF_TYPE, s.predicate.value)):
-        if s.subject.value == iri or not isinstance(s.subject, ox.NamedNode):
+    for s in sorted(description.outgoing, key=lambda s: (
+            s.predicate.value != RDF_TYPE, s.predicate.value, shown(s.object))):
+        if s.subject.value == iri:
             outgoing.setdefault(s.predicate.value, []).append(s)
     incoming: OrderedDict[str, list] = OrderedDict()
-    for s in description.incoming:
+    for s in sorted(description.incoming, key=lambda s: (s.predicate.value, shown(s.subject))):
         incoming.setdefault(s.predicate.value, []).append(s)
     formats = [(f.name, f.suffix, f.media_type) for f in FORMATS.values() if not f.is_dataset]
     return render_template(
