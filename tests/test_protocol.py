@@ -105,8 +105,9 @@ def test_select_json_through_sparqlwrapper(server, method):
 @pytest.mark.parametrize("fmt, rdflib_format", [
     (JSON, "json"), (XML, "xml"), (CSV, "csv"), (TSV, "tsv"),
 ])
-def test_select_every_results_format_parses_back(server, fmt, rdflib_format):
-    response = wrapper(server, SELECT_NAMES, fmt).query()
+@pytest.mark.parametrize("method", ["GET", POST])
+def test_select_every_results_format_parses_back(server, fmt, rdflib_format, method):
+    response = wrapper(server, SELECT_NAMES, fmt, method).query()
     raw = response.response.read()
     result = Result.parse(io.BytesIO(raw), format=rdflib_format)
     names = sorted(str(row[1]) for row in result)

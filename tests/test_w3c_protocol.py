@@ -238,13 +238,18 @@ def _load_graphs(live: LiveServer, case: Case, base: Path) -> None:
         assert answer.status in (201, 204)
 
 
-def run_case(case: Case, base: Path) -> None:
-    with _fresh_server() as live:
-        _load_graphs(live, case, base)
-        variables: dict[str, str] = {}
-        writes = any(_writes(e) for e in case.exchanges)
-        for exchange in case.exchanges:
-            run_exchange(live, exchange, variables, authorize=writes)
+def run_case(case: Case, base: Path, live=None) -> None:
+    """Run one case on a fresh in-process server, or on ``live`` (anything with
+    ``request``, e.g. a running ``educluster serve``)."""
+    if live is None:
+        with _fresh_server() as fresh:
+            run_case(case, base, fresh)
+        return
+    _load_graphs(live, case, base)
+    variables: dict[str, str] = {}
+    writes = any(_writes(e) for e in case.exchanges)
+    for exchange in case.exchanges:
+        run_exchange(live, exchange, variables, authorize=writes)
 
 
 # -- SPARQL 1.1 Protocol -----------------------------------------------------------------

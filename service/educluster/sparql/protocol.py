@@ -138,7 +138,7 @@ def parse_request(
             return QueryRequest(
                 query, _iris(args, "default-graph-uri") + _iris(form, "default-graph-uri"),
                 _iris(args, "named-graph-uri") + _iris(form, "named-graph-uri"),
-                _one(form, "format") or list(args.get("format") or []))
+                list(form.get("format") or args.get("format") or []))
         if update is not None:
             return UpdateRequest(
                 update, _iris(args, "using-graph-uri") + _iris(form, "using-graph-uri"),
