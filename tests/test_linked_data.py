@@ -439,3 +439,27 @@ def test_linked_data_over_http(app):
         void = graph_of(answer.body, "turtle")
         dumps = sorted(str(o) for o in void.objects(None, VOID.dataDump))
         assert dumps[0].startswith(server.url + "/export?format=")
+
+
+def test_cli_export_writes_the_same_dump(tmp_path):
+    import subprocess
+    import sys
+
+    from educluster.resources import example_files
+
+    store_dir = tmp_path / "store"
+    example = next(p for p in example_files() if p.stem == "methodological")
+    run = [sys.executable, "-m", "educluster"]
+    subprocess.run([*run, "load", "--store", str(store_dir), str(example)], check=True,
+                   capture_output=True, timeout=300)
+    out = tmp_path / "dump.nq.gz"
+    done = subprocess.run([*run, "export", "--store", str(store_dir), "--format", "nquads",
+                           "--no-derived", "--out", str(out)], check=True, capture_output=True,
+                          text=True, timeout=300)
+    quads = list(ox.parse(gzip.decompress(out.read_bytes()), format=ox.RdfFormat.N_QUADS))
+    assert f"exported {len(quads)} statements" in done.stderr
+    assert not any(q.graph_name == ox.NamedNode(DERIVED_GRAPH) for q in quads)
+    asserted = {ox.Triple(q.subject, q.predicate, q.object)
+                for q in ox.parse(example.read_bytes(), format=ox.RdfFormat.TURTLE)}
+    exported = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    assert {t for t in asserted if not _has_blank(t)} <= exported

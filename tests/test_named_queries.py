@@ -290,3 +290,11 @@ def test_openapi_describes_every_query(client):
         assert declared == {p.name: p.required for p in query.parameters}
     ids = [op["get"]["operationId"] for op in spec["paths"].values()]
     assert len(ids) == len(set(ids))
+
+
+def test_row_cap_truncates_the_answer(store):
+    from educluster.dataset import MemoryDataset
+
+    capped = create_app(MemoryDataset(store), settings={"max_rows": 7}).test_client()
+    body = capped.get("/queries/members-by-kind", query_string={"cluster": TASHKENT}).get_json()
+    assert body["count"] == 7 and body["truncated"] is True
