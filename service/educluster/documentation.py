@@ -242,7 +242,7 @@ class ShapeEntry:
     comment: str
     message: str
     severity: str
-    targets: list[str]
+    targets: list[tuple[str, str]]  # (words, class or property)
     path: str | None
     sources: list[str]
 
@@ -272,8 +272,10 @@ def shapes_document() -> list[PrincipleEntry]:
     for shape in sorted(set(shapes.subjects(principle, None)), key=str):
         if not isinstance(shape, URIRef):
             continue
-        targets = [str(t) for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
-                                    SH.targetObjectsOf) for t in shapes.objects(shape, p)]
+        targets = [(words, str(t)) for p, words in (
+            (SH.targetClass, "every"), (SH.targetNode, "the node"),
+            (SH.targetSubjectsOf, "everything with a value of"),
+            (SH.targetObjectsOf, "every value of")) for t in shapes.objects(shape, p)]
         path = shapes.value(shape, SH.path)
         entry = ShapeEntry(
             iri=str(shape), name=str(shape).rsplit("#", 1)[-1],
