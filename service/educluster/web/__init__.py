@@ -60,6 +60,9 @@ def create_app(dataset: Dataset | None = None, *, settings: dict | None = None) 
     app.register_blueprint(docs.bp)
     app.register_blueprint(dumps.bp)
     app.register_blueprint(named_queries.bp)
+    from educluster.web import pages  # the analysts' pages
+
+    app.register_blueprint(pages.bp)
 
     app.after_request(_cors)
     app.after_request(_gzip)
@@ -118,5 +121,8 @@ def _gzip(response: Response) -> Response:
         return response
     response.set_data(gzip.compress(data, compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:  # the compressed body is another representation
+        response.set_etag(etag, weak=True)
     response.vary.add("Accept-Encoding")
     return response

@@ -1,0 +1,280 @@
+"""The analysts' pages in a real browser: headless Chromium (Debian's ``chromium`` and
+``chromium-driver``, ``make system-deps``) driven by Selenium, against the service
+started for real on loopback.
+
+Scenarios of the issue: run a named query and see its rows; follow a link from a result
+to a resource page; open the Tashkent cluster and find its network drawn with 30
+members; validate a flawed definition and see the violated principle named.  Every test
+keeps screenshots (laptop and phone widths) in ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from educluster.web import create_app
+from httpserver import LiveServer
+from pagesutil import TASHKENT, example_dataset, flawed_path
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+LAPTOP = (1366, 900)
+PHONE = (390, 844)
+WAIT = 60  # seconds: generous for a loaded CI machine; never an assertion on speed
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LiveServer(create_app(example_dataset())) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    for program in (CHROMIUM, CHROMEDRIVER):
+        if not Path(program).exists():
+            pytest.fail(f"{program} is missing: install Debian's chromium and "
+                        "chromium-driver (`make system-deps`)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    driver.set_window_size(*LAPTOP)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, condition, message: str):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT, poll_frequency=0.1).until(condition, message)
+
+
+def shoot(driver, name: str, size=LAPTOP) -> Path:
+    """A screenshot of the whole page at the given window width."""
+    driver.set_window_size(*size)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(size[0], min(max(size[1], height), 6000))
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(*LAPTOP)
+    return path
+
+
+def page_overflows(driver) -> int:
+    """How many pixels the page is wider than the window (0 when it fits)."""
+    return driver.execute_script(
+        "return Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def severe_console_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def by_css(driver, selector: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+# -- home and list --------------------------------------------------------------------------
+def test_home_page_shows_counts_and_the_endpoint(server, browser):
+    browser.get(server.url + "/")
+    counts = {e.get_attribute("data-count"): e.text for e in by_css(browser, "[data-count]")}
+    assert counts["clusters"] == "7"  # five examples and two flawed ones
+    assert int(counts["participants"]) >= 58
+    example = by_css(browser, "#sparqlwrapper-example")[0].text
+    assert f'SPARQLWrapper("{server.url}/sparql")' in example
+    assert by_css(browser, "button.copy")
+    shoot(browser, "home-laptop")
+    browser.set_window_size(*PHONE)
+    assert page_overflows(browser) == 0
+    shoot(browser, "home-phone", PHONE)
+    assert severe_console_errors(browser) == []
+
+
+def test_cluster_list_sorts_by_members(server, browser):
+    browser.get(server.url + "/clusters")
+    by_css(browser, 'th[data-sort="members"] a')[0].click()
+    wait_for(browser, lambda d: "sort=members" in d.current_url, "sorting by members")
+    counts = [int(td.get_attribute("data-value")) for td in by_css(browser, "td.members")]
+    assert counts == sorted(counts) and len(counts) == 7
+    by_css(browser, 'th[data-sort="members"] a')[0].click()
+    wait_for(browser, lambda d: "order=desc" in d.current_url, "sorting the other way")
+    first = by_css(browser, "#cluster-table tbody tr")[0]
+    assert first.get_attribute("data-iri") == TASHKENT
+    shoot(browser, "clusters-laptop")
+    shoot(browser, "clusters-phone", PHONE)
+
+
+# -- the query page ---------------------------------------------------------------------------
+def run_example(browser, server, summary: str) -> list:
+    """Open /query, pick a named query from the examples, run it, return the table rows."""
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server.url + "/query")
+    wait_for(browser, lambda d: by_css(d, ".yasgui .tabsList a[role=tab], .yasgui .tab"),
+             "YASGUI drawn")
+    Select(by_css(browser, "#example-select")[0]).select_by_visible_text(summary)
+    wait_for(browser, lambda d: any(summary in t.text for t in by_css(d, ".tabsList .tab.active")),
+             f"the tab {summary!r} active")
+    button = wait_for(browser, lambda d: [b for b in by_css(d, ".yasqe_queryButton")
+                                          if b.is_displayed()], "the run button")[0]
+    button.click()
+    return wait_for(browser, lambda d: [r for r in by_css(
+        d, ".tabPanel.active .yasr table.dataTable tbody tr") if r.is_displayed()]
+        or None, "result rows")
+
+
+def test_named_query_runs_and_shows_its_rows(server, browser):
+    rows = run_example(browser, server, "Members of a cluster, by kind")
+    assert len(rows) == 30  # the example's own expectation: rows=30
+    text = " ".join(r.text for r in rows)
+    assert "Chirchik State Pedagogical Institute" in text
+    shoot(browser, "query-members-laptop")
+    shoot(browser, "query-members-phone", PHONE)
+    # nothing was asked of any other host: every resource the page loaded is local
+    entries = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    assert entries and all(e.startswith(server.url) or e.startswith("data:") for e in entries)
+    assert severe_console_errors(browser) == []
+
+
+def test_a_result_links_to_the_resource_page(server, browser):
+    run_example(browser, server, "Members of a cluster, by kind")
+    links = ".tabPanel.active .yasr a.local-resource"
+    link = wait_for(browser, lambda d: [a for a in by_css(d, links)
+                                        if "chirchik-state-pedagogical-institute" in
+                                        (a.get_attribute("href") or "")], "a local link")[0]
+    assert urllib.parse.urlsplit(link.get_attribute("href")).path == \
+        "/id/chirchik-state-pedagogical-institute"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    wait_for(browser, lambda d: urllib.parse.urlsplit(d.current_url).path ==
+             "/id/chirchik-state-pedagogical-institute", "the resource page")
+    assert by_css(browser, "h1")[0].text == "Chirchik State Pedagogical Institute"
+    shoot(browser, "resource-from-query-laptop")
+
+
+# -- a cluster page ---------------------------------------------------------------------------
+def test_tashkent_cluster_network_has_30_members(server, browser):
+    browser.get(server.url + "/clusters")
+    by_css(browser, f'tr[data-iri="{TASHKENT}"] a')[0].click()
+    wait_for(browser, lambda d: by_css(d, "svg.network"), "the network picture")
+    nodes = by_css(browser, "svg.network g.node")
+    assert len(nodes) == 30
+    labels = {n.get_attribute("data-iri"): n.text for n in nodes}
+    assert all(text.strip() for text in labels.values())  # every member labelled
+    edges = by_css(browser, "svg.network path.edge")
+    assert len(edges) == 59
+    # vertical links are solid lines, and the leading authority a square with a tag
+    dashes = {e.value_of_css_property("stroke-dasharray") for e in edges}
+    assert dashes == {"none"}  # the Tashkent network is all vertical
+    leader = by_css(browser, "svg.network g.node.leader")
+    assert len(leader) == 1 and "leader" in leader[0].text
+    assert by_css(browser, "svg.network g.node.leader rect.shape")
+    # drawn on screen, not just present: the picture has a size
+    svg = by_css(browser, "svg.network")[0]
+    assert svg.size["width"] > 600 and svg.size["height"] > 400
+    principles = by_css(browser, "#validation tr.principle")
+    assert len(principles) >= 10 and all("ok" in p.get_attribute("class") for p in principles)
+    shoot(browser, "cluster-tashkent-laptop")
+    browser.set_window_size(*PHONE)
+    assert page_overflows(browser) == 0  # the picture scrolls inside its box
+    shoot(browser, "cluster-tashkent-phone", PHONE)
+    # a member of the picture opens its page
+    link = by_css(browser, 'svg.network g.node a[href$="/id/chirchik-state-pedagogical-institute"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link[0])
+    link[0].click()
+    wait_for(browser, lambda d: d.current_url.endswith("/id/chirchik-state-pedagogical-institute"),
+             "the member's page")
+
+
+def test_single_point_of_failure_is_marked(server, browser):
+    browser.get(server.url + "/clusters/flawed-failure-tolerance-cluster")
+    spof = by_css(browser, "svg.network g.node.single-point")
+    assert len(spof) == 1
+    assert "single point of failure" in spof[0].text
+    assert spof[0].get_attribute("data-iri").endswith("flawed-failure-tolerance-university")
+    assert by_css(browser, "svg.network g.node.single-point circle.ring")
+    row = by_css(browser, "#validation tr.principle.warning")
+    assert row and "Failure tolerance" in row[0].text
+    shoot(browser, "cluster-failure-tolerance-laptop")
+
+
+# -- the validation page ----------------------------------------------------------------------
+def test_validate_an_uploaded_flawed_definition(server, browser):
+    browser.get(server.url + "/validate")
+    by_css(browser, "#files")[0].send_keys(str(flawed_path("leadership")))
+    by_css(browser, "#validate-button")[0].click()
+    verdict = wait_for(browser, lambda d: by_css(d, "#verdict"), "the report")[0]
+    assert "Does not conform" in verdict.text
+    violated = by_css(browser, "tr.principle.violated")
+    assert [r.find_element("css selector", "th").text for r in violated] == ["Leadership"]
+    # the offending node is named, and its link opens what the definition says about it
+    focus = violated[0].find_elements("css selector", "a.focus")
+    assert focus and focus[0].text
+    focus[0].click()
+    target = urllib.parse.urlsplit(browser.current_url).fragment
+    details = by_css(browser, f"details#{target}")
+    assert details and details[0].get_attribute("open") is not None
+    # the report downloads as JSON (and Turtle): the same verdict
+    href = by_css(browser, 'a[download="validation-report.json"]')[0].get_attribute("href")
+    report = json.loads(urllib.parse.unquote(href.split(",", 1)[1]))
+    assert report["conforms"] is False
+    assert any(r["principle"].endswith("#Leadership") for r in report["results"])
+    assert by_css(browser, 'a[download="validation-report.ttl"]')[0] \
+        .get_attribute("href").startswith("data:text/turtle")
+    shoot(browser, "validate-leadership-laptop")
+    browser.set_window_size(*PHONE)
+    assert page_overflows(browser) == 0
+    shoot(browser, "validate-leadership-phone", PHONE)
+
+
+def test_validate_a_pasted_example(server, browser):
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server.url + "/validate")
+    Select(by_css(browser, "#example")[0]).select_by_value("flawed/subordination")
+    wait_for(browser, lambda d: "example=flawed" in d.current_url, "the example loaded")
+    text = by_css(browser, "#definition")[0].get_attribute("value")
+    assert "@prefix ec:" in text
+    by_css(browser, "#validate-button")[0].click()
+    wait_for(browser, lambda d: by_css(d, "#verdict"), "the report")
+    violated = [r.find_element("css selector", "th").text
+                for r in by_css(browser, "tr.principle.violated")]
+    assert violated == ["Subordination"]
+    assert not by_css(browser, "#input-error")
+
+
+def test_a_definition_that_does_not_parse_names_its_line(server, browser):
+    browser.get(server.url + "/validate")
+    area = by_css(browser, "#definition")[0]
+    area.send_keys("@prefix ec: <https://w3id.org/educluster#> .\nec:a ec:b .\n")
+    by_css(browser, "#validate-button")[0].click()
+    error = wait_for(browser, lambda d: by_css(d, "#input-error"), "the error")[0]
+    assert "line 2" in error.text
+    # what was typed is still there to fix
+    assert "ec:a ec:b" in by_css(browser, "#definition")[0].get_attribute("value")
+
