@@ -463,3 +463,19 @@ def test_cli_export_writes_the_same_dump(tmp_path):
                 for q in ox.parse(example.read_bytes(), format=ox.RdfFormat.TURTLE)}
     exported = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
     assert {t for t in asserted if not _has_blank(t)} <= exported
+
+
+def test_description_follows_blank_nodes():
+    store = OxigraphStore()
+    store.update(f"""INSERT DATA {{ <{ID}x> <{RDFS_LABEL}> "X"@en ;
+        <{EC}objective> [ <{EC}indicator> "a nested indicator" ;
+                          <{EC}servesGoal> [ <{RDFS_LABEL}> "two levels down" ] ] }}""")
+    client = create_app(MemoryDataset(store)).test_client()
+    graph = graph_of(client.get("/id/x.nt").data, "nt")
+    objective = graph.value(rdflib.URIRef(ID + "x"), rdflib.URIRef(EC + "objective"))
+    assert isinstance(objective, rdflib.BNode)
+    assert str(graph.value(objective, rdflib.URIRef(EC + "indicator"))) == "a nested indicator"
+    goal = graph.value(objective, rdflib.URIRef(EC + "servesGoal"))
+    assert str(graph.value(goal, rdflib.RDFS.label)) == "two levels down"
+    html = client.get("/id/x", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "a nested indicator" in html

@@ -137,13 +137,17 @@ def _html(store: Store, description: Description) -> str:
             s.predicate.value != RDF_TYPE, s.predicate.value, shown(s.object))):
         if s.subject.value == iri:
             outgoing.setdefault(s.predicate.value, []).append(s)
+    nested: dict = {}  # a blank node value -> its own statements, shown inside the value
+    for s in description.outgoing:
+        if isinstance(s.subject, ox.BlankNode):
+            nested.setdefault(s.subject, []).append(s)
     incoming: OrderedDict[str, list] = OrderedDict()
     for s in sorted(description.incoming, key=lambda s: (s.predicate.value, shown(s.subject))):
         incoming.setdefault(s.predicate.value, []).append(s)
     formats = [(f.name, f.suffix, f.media_type) for f in FORMATS.values() if not f.is_dataset]
     return render_template(
         "resource.html", d=description, labels=description.labels, outgoing=outgoing,
-        incoming=incoming, cluster=cluster, formats=formats,
+        nested=nested, incoming=incoming, cluster=cluster, formats=formats,
         page_name=request.view_args["name"] if request.view_args else "",
     )
 
