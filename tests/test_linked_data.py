@@ -479,3 +479,24 @@ def test_description_follows_blank_nodes():
     assert str(graph.value(goal, rdflib.RDFS.label)) == "two levels down"
     html = client.get("/id/x", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "a nested indicator" in html
+
+
+def test_cluster_status_follows_a_change_of_the_same_size():
+    store = OxigraphStore()
+    load_initial_content(store)
+    dataset = MemoryDataset(store)
+    client = create_app(dataset).test_client()
+
+    def page() -> str:
+        return client.get("/id/tashkent-teacher-education-cluster",
+                          headers={"Accept": "text/html"}).get_data(as_text=True)
+
+    assert "Conforms to the principles" in page()
+    # the cluster led by a school instead of its authority: as many triples as before
+    dataset.write(lambda s: s.update(f"""
+        DELETE {{ GRAPH ?g {{ <{TASHKENT}> <{EC}ledBy> ?a }} }}
+        INSERT {{ GRAPH ?g {{ <{TASHKENT}> <{EC}ledBy> <{ID}tashkent-school-01> }} }}
+        WHERE {{ GRAPH ?g {{ <{TASHKENT}> <{EC}ledBy> ?a }} }}"""))
+    text = page()
+    assert "Does not conform" in text
+    assert 'href="/ontology#Leadership"' in text

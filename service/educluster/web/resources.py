@@ -175,22 +175,23 @@ def _cluster_facts(store: Store, iri: str) -> dict:
 def cluster_validation(store: Store, iri: str) -> dict | None:
     """The validation status of the cluster's own definition: the asserted graphs that
     describe it, validated as one definition; the results about the cluster, its
-    memberships, members, cooperations, objectives and leaders.  Cached per store state."""
+    memberships, members, cooperations, objectives and leaders.  Cached by the content of
+    the definition."""
     node = ox.NamedNode(iri)
     skip = {DERIVED_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH}
     graphs = [r["g"].value for r in store.select(
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}")
         if r["g"].value not in skip]
-    key = (id(store), iri, store.triple_count("*"), tuple(graphs))
+    quads = [q for g in graphs for q in store.quads(g)]
+    if not graphs:  # described in the store's default graph
+        quads = list(store.quads(None))
+    key = (iri, hash(frozenset(quads)))  # the same definition gives the same report
     with _cache_lock:
         if key in _validation_cache:
             return _validation_cache[key]
     try:
         from educluster.validation import validate
 
-        quads = [q for g in graphs for q in store.quads(g)]
-        if not graphs:  # described in the store's default graph
-            quads = list(store.quads(None))
         report = validate(quads, source=iri)
     except Exception as exc:
         current_app.logger.warning("cannot validate %s for its page: %s", iri, exc)
