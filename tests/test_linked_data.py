@@ -71,6 +71,9 @@ RDF_ACCEPT = [
     ("application/rdf+xml", "application/rdf+xml", "xml"),
     ("application/ld+json", "application/ld+json", "json-ld"),
     ("*/*", "text/turtle", "turtle"),
+    ('application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"',
+     "application/ld+json", "json-ld"),
+    ("text/turtle;q=0.5, application/rdf+xml", "application/rdf+xml", "xml"),
 ]
 
 

@@ -36,7 +36,7 @@ def export():
         fmt = rdf_format(wanted)
     else:
         offered = [f.media_type for f in FORMATS.values()]
-        best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+        best = linking.accepted().best_match(offered, default="text/turtle")
         fmt = next(f for f in FORMATS.values() if f.media_type == best)
     include_derived = _flag("derived", True)
     store = current_app.extensions["educluster"].reader()

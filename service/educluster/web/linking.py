@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MIMEAccept
 
 from educluster.linked_data import GRAPH_FORMATS, RdfFormat, base_iri_setting, local_name
 from educluster.store.base import Term
@@ -43,10 +44,17 @@ def negotiate(suffix_format: RdfFormat | None = None, *, html: bool = True) -> R
             return None
         return rdf_format(wanted, datasets=False)
     offered = list(RDF_MEDIA_TYPES) + ([HTML] if html else [])
-    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+    best = accepted().best_match(offered, default="text/turtle")
     if best == HTML:
         return None
     return RDF_MEDIA_TYPES[best]
+
+
+def accepted() -> MIMEAccept:
+    """The request's Accept header without media type parameters, so that
+    ``application/ld+json;profile="...#compacted"`` counts as JSON-LD."""
+    return MIMEAccept([(value.split(";", 1)[0].strip(), quality)
+                       for value, quality in request.accept_mimetypes])
 
 
 def local_path(iri: str) -> str | None:
