@@ -431,7 +431,8 @@ def gunicorn_options(settings: dict) -> dict:
         "worker_class": "sync",
         # gunicorn's own timeout only catches a worker hung outside a query; the query
         # limit is enforced by the worker itself (educluster.limits).
-        "timeout": int(max(30.0, 2 * query_timeout + 30)),
+        # (0 when queries have no limit: gunicorn then never times a worker out)
+        "timeout": int(max(30.0, 2 * query_timeout + 30)) if query_timeout > 0 else 0,
         "graceful_timeout": 10,
         "keepalive": 2,
         "limit_request_line": 8190,
