@@ -503,3 +503,14 @@ def test_cluster_status_follows_a_change_of_the_same_size():
     text = page()
     assert "Does not conform" in text
     assert 'href="/ontology#Leadership"' in text
+
+
+def test_shipped_files_are_served_as_they_are(client):
+    from educluster.resources import ontology_files, shape_files
+
+    for prefix, paths in (("/ontology/", ontology_files()), ("/shapes/", shape_files())):
+        for path in paths:
+            response = client.get(prefix + path.name)
+            assert response.status_code == 200 and response.mimetype == "text/turtle"
+            assert response.data == path.read_bytes()
+    assert client.get("/ontology/no-such-file.ttl").status_code == 404

@@ -22,6 +22,7 @@ from educluster.documentation import (
     shapes_graph,
 )
 from educluster.linked_data import GRAPH_FORMATS, RdfFormat, by_suffix, context_document
+from educluster.resources import ontology_files, shape_files
 from educluster.web import linking
 from educluster.web.errors import ServiceError
 
@@ -58,11 +59,13 @@ def _answer(which: str, suffix: str | None) -> Response:
         charset = "" if fmt.name == "rdfxml" else "; charset=utf-8"
         response = Response(_serialized(which, fmt.name), content_type=fmt.media_type + charset)
     elif which == "ontology":
-        response = Response(render_template("ontology.html", doc=ontology_document()),
-                            mimetype="text/html")
+        response = Response(render_template(
+            "ontology.html", doc=ontology_document(),
+            files=[p.name for p in ontology_files()]), mimetype="text/html")
     else:
-        response = Response(render_template("shapes.html", principles=shapes_document()),
-                            mimetype="text/html")
+        response = Response(render_template(
+            "shapes.html", principles=shapes_document(),
+            files=[p.name for p in shape_files()]), mimetype="text/html")
     if not suffix:
         response.vary.add("Accept")
     return response
@@ -77,6 +80,26 @@ def ontology():
 @bp.get("/ontology.<suffix>")
 def ontology_file(suffix: str):
     return _answer("ontology", suffix)
+
+
+@bp.get("/ontology/<name>.ttl")
+def ontology_source(name: str):
+    """One shipped ontology file, as it is in the source tree."""
+    return _source_file(ontology_files(), name)
+
+
+@bp.get("/shapes/<name>.ttl")
+def shapes_source(name: str):
+    """One shipped shapes file, as it is in the source tree."""
+    return _source_file(shape_files(), name)
+
+
+def _source_file(paths, name: str) -> Response:
+    path = next((p for p in paths if p.stem == name), None)
+    if path is None:
+        raise ServiceError(404, f"no file {name}.ttl; the files are "
+                                + ", ".join(p.name for p in paths))
+    return Response(path.read_bytes(), content_type="text/turtle; charset=utf-8")
 
 
 @bp.get("/shapes")
