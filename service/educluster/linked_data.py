@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import queue
@@ -538,10 +539,15 @@ def _distinct_triples(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
 
 
 class _QueueWriter:
-    def __init__(self, q: queue.Queue):
+    """A binary file that hands what is written to a queue, until cancelled."""
+
+    def __init__(self, q: queue.Queue, cancelled: threading.Event):
         self.q = q
+        self.cancelled = cancelled
 
     def write(self, data) -> int:
+        if self.cancelled.is_set():
+            raise OSError("the export was cancelled: the client went away")
         self.q.put(bytes(data))
         return len(data)
 
@@ -553,10 +559,11 @@ def _threaded_serialize(items: Iterator, fmt: RdfFormat) -> Iterator[bytes]:
     chunks: queue.Queue = queue.Queue(maxsize=64)
     done = object()
     errors: list[BaseException] = []
+    cancelled = threading.Event()
 
     def work():
         try:
-            ox.serialize(items, output=_QueueWriter(chunks), format=fmt.oxigraph,
+            ox.serialize(items, output=_QueueWriter(chunks, cancelled), format=fmt.oxigraph,
                          prefixes=dict(PREFIXES))
         except BaseException as exc:  # handed to the reader below
             errors.append(exc)
@@ -567,16 +574,23 @@ def _threaded_serialize(items: Iterator, fmt: RdfFormat) -> Iterator[bytes]:
     thread.start()
     buffer: list[bytes] = []
     size = 0
-    while True:
-        item = chunks.get()
-        if item is done:
-            break
-        buffer.append(item)
-        size += len(item)
-        if size >= 64 * 1024:
-            yield b"".join(buffer)
-            buffer, size = [], 0
-    thread.join()
+    try:
+        while True:
+            item = chunks.get()
+            if item is done:
+                break
+            buffer.append(item)
+            size += len(item)
+            if size >= 64 * 1024:
+                yield b"".join(buffer)
+                buffer, size = [], 0
+    finally:
+        if thread.is_alive():  # the reader stopped early: let the writer end, not block
+            cancelled.set()
+            while thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    chunks.get(timeout=0.1)
+        thread.join()
     if errors:
         raise errors[0]
     if buffer:
