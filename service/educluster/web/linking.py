@@ -105,9 +105,13 @@ def literal_html(literal) -> Markup:
     if language:
         return Markup('{} <span class="lang">@{}</span>').format(value, language)
     datatype = literal.datatype.value
-    if datatype in (PREFIXES["xsd"] + "string",):
+    if datatype in _PLAIN_DATATYPES:  # their values speak for themselves
         return Markup("{}").format(value)
     return Markup('{} <span class="datatype">{}</span>').format(value, curie(datatype))
+
+
+_PLAIN_DATATYPES = {PREFIXES["xsd"] + name for name in (
+    "string", "integer", "decimal", "double", "boolean", "date", "dateTime", "gYear")}
 
 
 def init_templates(app) -> None:
