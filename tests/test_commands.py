@@ -93,6 +93,23 @@ def test_load_adds_to_an_existing_store_and_reports_it(store: Path, tmp_path: Pa
     assert generation(store) == before + 1
 
 
+def test_load_keeps_derived_knowledge_current(store: Path, tmp_path: Path):
+    org = "http://www.w3.org/ns/org#"
+    data = tmp_path / "membership.ttl"
+    data.write_text(
+        f"<{EX}m> a <{org}Membership> ; <{org}member> <{EX}school> ; "
+        f"<{org}organization> <{EX}cluster> .\n"
+    )
+    educluster("load", str(data), "--store", str(store))
+    out = educluster(
+        "query",
+        f"ASK {{ GRAPH <{DERIVED_GRAPH}> {{ <{EX}cluster> "
+        f"<https://w3id.org/educluster#hasMember> <{EX}school> }} }}",
+        "--store", str(store),
+    ).stdout
+    assert out == b"true\n"
+
+
 def test_load_is_all_or_nothing_across_files(store: Path, tmp_path: Path):
     good = tmp_path / "good.ttl"
     good.write_text(f"<{EX}c> <{EX}p> 3 .\n")

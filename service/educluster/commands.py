@@ -215,13 +215,23 @@ def run_load(args) -> int:
         if len(quads) >= 100000:
             print(f"writing {len(quads)} triples and recomputing derived knowledge...",
                   file=sys.stderr, flush=True)
-        count = dataset.write(lambda store: store.add_quads(quads))
+        count = dataset.write(lambda store: _add_and_derive(store, quads), derive=False)
     finally:
         dataset.close()
     where = f"graph <{graph}>" if graph else "the default graph"
     files = f"{len(args.files)} file{'s' if len(args.files) != 1 else ''}"
     print(f"loaded {count} triples from {files} into {where} of {dataset.path}", file=sys.stderr)
     return 0
+
+
+def _add_and_derive(store: Store, quads: list[ox.Quad]) -> int:
+    """Add the quads, then bring derived knowledge up to date for what they touch (the
+    same result as recomputing it all, at the cost of the change)."""
+    from educluster.reasoning import update_derived
+
+    count = store.add_quads(quads)
+    update_derived(store, quads)
+    return count
 
 
 # -- query -------------------------------------------------------------------------------

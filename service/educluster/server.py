@@ -394,11 +394,7 @@ def open_dataset(settings: dict, *, prepare: bool = False) -> Dataset:
     """The dataset the settings describe: an external store with ``endpoint``, else the
     on-disk store (created and recovered first when ``prepare`` is true)."""
     if settings.get("endpoint"):
-        try:
-            from educluster.store.remote import RemoteDataset  # type: ignore[attr-defined]
-        except ImportError:
-            raise StoreError("this build cannot run over an external SPARQL store") from None
-        return RemoteDataset(settings["endpoint"], settings.get("update_endpoint"))
+        return _open_remote(settings, prepare=prepare)
     query_timeout = float(settings.get("query_timeout") or 0)
     dataset = DiskDataset(
         default_store_path(settings.get("store")),
@@ -409,6 +405,22 @@ def open_dataset(settings: dict, *, prepare: bool = False) -> Dataset:
         created = dataset.prepare(examples=bool(settings.get("load_examples", True)))
         if created:
             print(f"educluster: created the store at {dataset.path}", file=sys.stderr)
+    return dataset
+
+
+def _open_remote(settings: dict, *, prepare: bool) -> Dataset:
+    """An external SPARQL 1.1 store; when preparing, one without the ontology graph gets
+    the first-start content like an empty on-disk store."""
+    from educluster.dataset import RemoteDataset
+    from educluster.store.remote import RemoteStore
+    from educluster.vocab import ONTOLOGY_GRAPH
+
+    dataset = RemoteDataset(RemoteStore(settings["endpoint"], settings.get("update_endpoint")))
+    if prepare and not dataset.reader().ask(f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"):
+        quads = initial_quads(examples=bool(settings.get("load_examples", True)))
+        dataset.write(lambda store: store.add_quads(quads))
+        print(f"educluster: loaded the first-start content into {settings['endpoint']}",
+              file=sys.stderr)
     return dataset
 
 
