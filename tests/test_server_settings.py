@@ -1,0 +1,42 @@
+"""The serve settings: one table, documented, read from the command line and the
+environment, and turned into gunicorn's configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from educluster.cli import build_parser
+from educluster.server import gunicorn_options, worker_count
+from educluster.settings import SETTINGS, resolve
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "server.md"
+
+
+def test_every_setting_is_documented():
+    text = DOC.read_text()
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in text or s.env not in text]
+    assert missing == [], f"docs/server.md does not document {missing}"
+
+
+def test_the_command_line_wins_over_the_environment_which_wins_over_the_default():
+    args = build_parser().parse_args(["serve", "--workers", "5"])
+    environ = {"EDUCLUSTER_WORKERS": "3", "EDUCLUSTER_QUERY_TIMEOUT": "2.5",
+               "EDUCLUSTER_LOAD_EXAMPLES": "false"}
+    settings = resolve(args, environ)
+    assert settings["workers"] == 5
+    assert settings["query_timeout"] == 2.5
+    assert settings["load_examples"] is False
+    assert settings["port"] == 8000
+
+
+def test_gunicorn_runs_sync_workers_with_a_timeout_above_the_query_limit():
+    settings = resolve(build_parser().parse_args(["serve", "--query-timeout", "20"]), {})
+    options = gunicorn_options(settings)
+    assert options["worker_class"] == "sync"
+    assert options["timeout"] > 20
+    assert options["workers"] == worker_count(settings) >= 3
+    assert options["bind"] == ["127.0.0.1:8000"]
+    no_limit = gunicorn_options({**settings, "query_timeout": 0, "host": "::1", "workers": 2})
+    assert no_limit["timeout"] == 0
+    assert no_limit["bind"] == ["[::1]:8000"]
+    assert no_limit["workers"] == 2
