@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ from educluster.vocab import (
     ORG_IRI,
     SHAPES_GRAPH,
 )
-from serverutil import process_alive, running_server, start_server
+from serverutil import free_port, process_alive, running_server, start_server
 
 pytestmark = pytest.mark.server
 
@@ -278,11 +279,24 @@ def test_the_command_line_works_on_the_store_being_served(tmp_path: Path):
         assert f"<{EX}from-http>".encode() in dump and f"<{EX}from-cli>".encode() in dump
 
 
-def serve_fails(store: Path) -> subprocess.CompletedProcess:
+def serve_fails(store: Path, port: int | None = None) -> subprocess.CompletedProcess:
+    port = port if port is not None else free_port()
     return subprocess.run(
-        [sys.executable, "-m", "educluster", "serve", "--port", "9", "--store", str(store)],
+        [sys.executable, "-m", "educluster", "serve", "--port", str(port), "--store", str(store)],
         capture_output=True, timeout=120, check=False,
     )
+
+
+def test_a_port_in_use_fails_clearly_before_anything_is_created(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = serve_fails(tmp_path / "store", taken.getsockname()[1])
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert err.startswith("educluster: error: cannot listen on 127.0.0.1:")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "store").exists()
 
 
 def test_serving_a_path_that_is_a_file_fails_clearly(tmp_path: Path):

@@ -33,6 +33,7 @@ import fcntl
 import gc
 import os
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -474,13 +475,14 @@ def serve(settings: dict) -> None:
     gunicorn until interrupted."""
     from gunicorn.app.base import BaseApplication
 
+    _check_address(settings)
     # RocksDB must not be used in the arbiter: a process forked after it ran inherits its
     # background thread pool's state without the threads, and hangs on its first flush.
     # So the store is prepared in a short-lived child process.
     _in_child_process(lambda: open_dataset(settings, prepare=True).close())
     make_app_check = _check_app_factory()
     if make_app_check is not None:
-        raise StoreError(make_app_check)
+        raise EduclusterError(make_app_check)
 
     class EduclusterApplication(BaseApplication):
         def __init__(self) -> None:
@@ -534,6 +536,26 @@ def _in_child_process(function: Callable[[], object]) -> None:
         raise StoreError(message)
     if code != 0:
         raise StoreError(f"preparing the store failed (status {code}): {message.strip()}")
+
+
+def _check_address(settings: dict) -> None:
+    """Fail with one line when the address cannot be listened on (gunicorn would retry
+    for seconds and then print its own report)."""
+    host = settings.get("host") or "127.0.0.1"
+    port = int(settings.get("port") or 8000)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise EduclusterError(f"cannot listen on {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise EduclusterError(
+                f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port"
+            ) from None
 
 
 def _check_app_factory() -> str | None:
