@@ -202,6 +202,17 @@ def test_a_path_that_is_a_file_is_refused(tmp_path: Path):
         DiskDataset(target).prepare()
 
 
+def test_a_directory_with_other_files_is_not_taken_over(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="not empty and holds no educluster store"):
+        DiskDataset(tmp_path).prepare()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_an_empty_directory_becomes_a_store(tmp_path: Path):
+    assert DiskDataset(tmp_path).prepare(examples=False) is True
+
+
 @contextlib.contextmanager
 def unwritable(directory: Path):
     """Make a directory unwritable even for root (immutable attribute), or skip."""

@@ -120,6 +120,7 @@ def test_restart_keeps_the_data_and_loads_nothing_twice(tmp_path: Path):
         update(first, f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}kept> <{EX}p> 1 }} }}")
         total = number(first, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
         generation = first.health()["generation"]
+        assert first.stop() == 0  # SIGTERM: a clean shutdown
     with running_server(store, token=TOKEN, log_dir=tmp_path) as second:
         assert number(second, f"SELECT (COUNT(*) AS ?n) {{ <{EX}kept> ?p ?o }}") == 1
         assert number(second, "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }") == total

@@ -148,9 +148,22 @@ class DiskDataset(Dataset):
         if self._published_generation() is None:
             self.prepare(examples=False)
 
+    #: what a store directory holds (anything else: it is not one of ours)
+    _OWN_NAMES = ("primary", "snapshots", "CURRENT", "write.lock", "dirty")
+
     def _check_directory(self) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"the store path {self.path} is not a directory")
+        if self.path.is_dir() and not self.exists():
+            foreign = [
+                p.name for p in self.path.iterdir()
+                if p.name not in self._OWN_NAMES and not p.name.startswith((".probe-", "CURRENT."))
+            ]
+            if foreign:
+                raise StoreError(
+                    f"{self.path} is not empty and holds no educluster store "
+                    f"(it has {sorted(foreign)[0]!r}); give a new or empty directory"
+                )
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.snapshots_dir.mkdir(exist_ok=True)
