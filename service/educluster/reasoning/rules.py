@@ -11,12 +11,12 @@ Why SPARQL and not Python or an OWL reasoner: the same text runs unchanged on ev
 store behind ``educluster.store.Store`` (the in-memory store validation builds, the
 on-disk Oxigraph store behind the service, a remote SPARQL 1.1 store such as
 Virtuoso), so there is one engine and one definition of every derived fact.  On
-Oxigraph each rule is a single update evaluated in Rust inside the store, with no
-triple crossing into Python, which is what makes deriving a million-triple graph
-cheap.  The rules read the ontology (TBox) from the store itself, so they follow the
-shipped ontology and any axioms a user adds, and they are written in portable SPARQL
-1.1 (property paths, ``FILTER NOT EXISTS``, ``GRAPH`` in templates, no engine-specific
-functions).
+Oxigraph each rule is a single query evaluated in Rust inside the store (joins, paths,
+negation, aggregation); only the triples it derives cross into Python, once, to be added
+in one transaction, and Python never loops over the data.  The rules read the ontology
+(TBox) from the store itself, so they follow the shipped ontology and any axioms a user
+adds, and they are written in portable SPARQL 1.1 (property paths, ``FILTER NOT EXISTS``,
+``GRAPH`` in templates, no engine-specific functions).
 
 Conventions every rule keeps:
 
@@ -30,6 +30,13 @@ Conventions every rule keeps:
   the derived orientation of a cooperation or a cluster (``DERIVED_ORIENTATION_QUERY``).
 - The query default graph is the union of all graphs, so a rule sees the asserted data,
   the ontology and what earlier rules derived.
+- Every derived triple has the rule's first template variable as subject
+  (``Rule.subject``), so ``Rule.scoped`` can re-derive for a few resources only
+  (``engine.update_derived``).
+
+Order (``engine.plan``): memberships, subproperties, inverses, transitive properties,
+subclasses, defaults, R1, R2, the orientation classes' superclasses; a rule runs again
+only when a later one wrote something it reads.
 
 Semantics chosen where DESIGN.md leaves a choice (documented for analysts too):
 
@@ -219,7 +226,8 @@ SUBCLASS = Rule(
 # -- type defaults --------------------------------------------------------------------
 # ``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``: every ``?x a ?cls``
 # without an asserted value of ?p (none outside the derived graph) gets ``?x ?p ?v``,
-# unless a narrower class of ?x gives another default for ?p.  Whether a default can be
+# unless a narrower class of ?x gives another default for ?p (found by OPTIONAL and
+# !BOUND: Virtuoso answers a NOT EXISTS holding a ``+`` path wrongly).  Whether a default can be
 # overridden at all is worked out on the ontology alone (``?overridable``), so the costly
 # check runs only for the individuals that need it.
 DEFAULTS = Rule(
@@ -242,13 +250,18 @@ DEFAULTS = Rule(
     ?x ?property ?asserted .
     FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?asserted }} }}
   }}
-  FILTER (!?overridable || NOT EXISTS {{
+  OPTIONAL {{
+    {{ SELECT DISTINCT ?cls ?property ?value ?narrower WHERE {{
+        {{ SELECT DISTINCT ?narrower WHERE {{
+            ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 }} }}
+        ?narrower rdfs:subClassOf+ ?cls ; rdfs:subClassOf ?r2 .
+        ?r2 owl:onProperty ?property ; owl:hasValue ?other .
+        ?cls rdfs:subClassOf ?r1 . ?r1 owl:onProperty ?property ; owl:hasValue ?value .
+        FILTER (!sameTerm(?narrower, ?cls) && !sameTerm(?other, ?value))
+    }} }}
     ?x a ?narrower .
-    ?narrower rdfs:subClassOf+ ?cls ; rdfs:subClassOf ?r2 .
-    FILTER (!sameTerm(?narrower, ?cls))
-    ?r2 owl:onProperty ?property ; owl:hasValue ?other .
-    FILTER (!sameTerm(?other, ?value))
-  }})
+  }}
+  FILTER (!?overridable || !BOUND(?narrower))
 """,
 )
 
