@@ -31,12 +31,14 @@ import contextlib
 import io
 import logging
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -86,13 +88,16 @@ class OwlProblem:
     explanation: str | None = None
 
 
-def check_consistency(data: Graph | None = None, *, unique_names: bool = True) -> list[OwlProblem]:
+def check_consistency(data: Graph | None = None, *, unique_names: bool = True,
+                      justify: bool = True) -> list[OwlProblem]:
     """Check the ontology, and ``data`` with it, for consistency with HermiT.
 
     Returns an empty list when the ontology and the data agree.  ``unique_names=False`` drops
     the unique name assumption (then two values of a functional property are merged, as OWL
-    does, unless they are known to be different).  Raises ``EduclusterError`` when Java is
-    missing or HermiT fails.
+    does, unless they are known to be different).  With ``justify`` (the default), an
+    inconsistency is also explained by HermiT itself: a minimal set of axioms that contradict
+    each other (a few seconds more, and only when the definition is inconsistent).  Raises
+    ``EduclusterError`` when Java is missing or HermiT fails.
     """
     java = _java_executable()
     ontology = ontology_graph()
@@ -103,14 +108,8 @@ def check_consistency(data: Graph | None = None, *, unique_names: bool = True) -
         consistent, unsatisfiable = _run_hermit(reasoner_input, java)
     if not consistent:
         found = model.diagnose(unique_names=unique_names)
-        if not found:
-            found = [OwlProblem(
-                message=("The definition contradicts the ontology's axioms, and the "
-                         "contradiction could not be narrowed down to one resource."),
-                focus_node=None,
-                explanation="HermiT: the ontology together with the definition is inconsistent.",
-            )]
-        problems.extend(found)
+        justification = _justify(reasoner_input, java) if justify else None
+        problems.extend(model.with_justification(found, justification))
     for cls in unsatisfiable:
         problems.append(model.unsatisfiable_problem(cls))
     return problems
@@ -187,6 +186,46 @@ def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     useful = [line for line in lines if "Exception" in line or "Error" in line]
     return (useful or lines or ["no message"])[-1][:300]
+
+
+_JUSTIFIER = os.path.join(os.path.dirname(__file__), "java", "ExplainInconsistency.java")
+_JUSTIFY_TIMEOUT = 300  # seconds
+
+
+def _justify(graph: Graph, java: str) -> list[tuple[str, str]] | None:
+    """HermiT's justification of an inconsistency: [("DATA" | "ONTOLOGY", axiom), ...].
+
+    Runs ``java/ExplainInconsistency.java`` with Java's single-file source launcher (a JDK is
+    needed for that; with a bare JRE there is no justification, and None is returned).
+    """
+    import owlready2
+
+    jar = os.path.join(os.path.dirname(owlready2.__file__), "hermit", "HermiT.jar")
+    with tempfile.TemporaryDirectory(prefix="educluster-owl-") as tmp:
+        ontology_path = os.path.join(tmp, "ontology.nt")
+        combined_path = os.path.join(tmp, "combined.nt")
+        with open(ontology_path, "w", encoding="utf-8") as out:
+            out.write(_ontology_ntriples())
+        graph.serialize(combined_path, format="nt", encoding="utf-8")
+        command = [java, f"-Xmx{owlready2.JAVA_MEMORY}M", "-cp", jar, _JUSTIFIER,
+                   ontology_path, combined_path]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
+                                  timeout=_JUSTIFY_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.debug("no justification from HermiT: %s", exc)
+            return None
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or "INCONSISTENT" not in lines:
+        log.debug("no justification from HermiT (exit %s): %s", done.returncode,
+                  done.stderr[-2000:])
+        return None
+    axioms = []
+    for line in lines:
+        origin, _, axiom = line.partition(" ")
+        if origin in ("DATA", "ONTOLOGY") and axiom:
+            axioms.append((origin, axiom.strip()))
+    return axioms
 
 
 # ---------------------------------------------------------------------------------------
@@ -373,13 +412,20 @@ class _Model:
         return None
 
     def reasoner_graph(self, *, unique_names: bool) -> Graph:
-        """The ontology plus the data, made readable for an OWL 2 DL reasoner."""
+        """The ontology plus the data, made readable for an OWL 2 DL reasoner.
+
+        Under the unique name assumption the names that OWL could merge are declared
+        different.  With this ontology only a functional property makes a reasoner merge two
+        names (two values of it), so those values are the names declared different: the
+        assumption costs HermiT little even for a large definition.
+        """
         graph = Graph()
         for triple in self.ontology:
             graph.add(triple)
         declared_here: set[URIRef] = set()
-        individuals: set[URIRef] = set()
+        mergeable: set[URIRef] = set()
         same_as: set[URIRef] = set()
+        functional_inverses = {q for p, q in self.inverse.items() if p in self.functional}
         for s, p, o in self.data:
             if (s, p, o) in self.removed:
                 continue
@@ -388,22 +434,20 @@ class _Model:
             graph.add((s, p, o))
             if p == OWL.sameAs:
                 same_as.update(x for x in (s, o) if isinstance(x, URIRef))
+            if p in self.functional and isinstance(o, URIRef):
+                mergeable.add(o)
+            if p in functional_inverses and isinstance(s, URIRef):
+                mergeable.add(s)
             if isinstance(p, URIRef) and p not in self.declared and p not in declared_here \
                     and p != RDF.type and not str(p).startswith(_BUILTIN_NAMESPACES):
                 declared_here.add(p)
                 graph.add((p, RDF.type, OWL.AnnotationProperty))
-            if p == RDF.type:
-                if isinstance(o, URIRef) and o not in self.declared and o not in declared_here \
-                        and not str(o).startswith(_BUILTIN_NAMESPACES):
-                    declared_here.add(o)
-                    graph.add((o, RDF.type, OWL.Class))
-                if isinstance(s, URIRef):
-                    individuals.add(s)
-            elif p in self.object_properties or p in self.datatype_properties:
-                individuals.update(x for x in (s, o) if isinstance(x, URIRef))
+            if p == RDF.type and isinstance(o, URIRef) and o not in self.declared \
+                    and o not in declared_here and not str(o).startswith(_BUILTIN_NAMESPACES):
+                declared_here.add(o)
+                graph.add((o, RDF.type, OWL.Class))
         if unique_names:
-            names = sorted(x for x in individuals - same_as
-                           if x not in self.declared and x not in declared_here)
+            names = sorted(x for x in mergeable - same_as if x not in self.declared)
             if len(names) > 1:
                 group = BNode()
                 graph.add((group, RDF.type, OWL.AllDifferent))
@@ -433,12 +477,12 @@ class _Model:
                 add(s, self.domain[p], f"it has {self.short(p)}, whose domain is "
                                        f"{self.short(self.domain[p])}")
             if p in self.range and not isinstance(o, Literal):
-                add(o, self.range[p], f"it is the {self.short(p)} of {self.name(s)}, and the "
+                add(o, self.range[p], f"{self.name(s)} has it as {self.short(p)}, and the "
                                       f"range of {self.short(p)} is {self.short(self.range[p])}")
             inverse = self.inverse.get(p)
             if inverse is not None and not isinstance(o, Literal):
                 if inverse in self.domain:
-                    add(o, self.domain[inverse], f"it is the {self.short(p)} of {self.name(s)}, "
+                    add(o, self.domain[inverse], f"{self.name(s)} has it as {self.short(p)}, "
                         f"the inverse of {self.short(inverse)}, whose domain is "
                         f"{self.short(self.domain[inverse])}")
                 if inverse in self.range:
@@ -532,6 +576,44 @@ class _Model:
             return False
         return unique_names and isinstance(a, URIRef) and isinstance(b, URIRef) \
             and a not in self.declared and b not in self.declared
+
+    def with_justification(self, found: list[OwlProblem],
+                           justification: list[tuple[str, str]] | None) -> list[OwlProblem]:
+        """Add HermiT's justification to the problem it concerns (or make one of it)."""
+        if not justification:
+            if found:
+                return found
+            return [OwlProblem(
+                message=("The definition contradicts the ontology's axioms, and the "
+                         "contradiction could not be narrowed down to one resource."),
+                focus_node=None,
+                explanation="HermiT: the ontology together with the definition is inconsistent.")]
+        data = [self.render_axiom(a) for origin, a in justification if origin == "DATA"]
+        ontology = [self.render_axiom(a) for origin, a in justification if origin == "ONTOLOGY"]
+        text = "HermiT's justification (axioms that together are inconsistent): "
+        text += "from the definition, " + ("; ".join(data) if data else "nothing") + "."
+        if ontology:
+            text += " From the ontology, " + "; ".join(ontology) + "."
+        mentioned = [iri for origin, a in justification if origin == "DATA"
+                     for iri in re.findall(r"<([^<>\s]+)>", a)
+                     if URIRef(iri) not in self.declared]
+        if not found:
+            return [OwlProblem(
+                message=("The definition contradicts the ontology's axioms: "
+                         + "; ".join(data or ontology) + "."),
+                focus_node=mentioned[0] if mentioned else None,
+                explanation=text)]
+        target = next((p for p in found if p.focus_node in mentioned), found[0])
+        return [replace(p, explanation=f"{p.explanation} {text}" if p.explanation else text)
+                if p is target else p for p in found]
+
+    def render_axiom(self, axiom: str) -> str:
+        """An axiom in functional syntax with short names; the unique-name axiom summarized."""
+        names = re.findall(r"<([^<>\s]+)>", axiom)
+        if axiom.startswith("DifferentIndividuals(") and len(names) > 4:
+            return (f"DifferentIndividuals(the {len(names)} named resources of the definition: "
+                    "the unique name assumption)")
+        return re.sub(r"<([^<>\s]+)>", lambda m: self.short(URIRef(m.group(1))), axiom)
 
     def unsatisfiable_problem(self, iri: str) -> OwlProblem:
         cls = URIRef(iri)
