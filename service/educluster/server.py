@@ -111,7 +111,6 @@ class DiskDataset(Dataset):
         self.snapshot_grace = max(0.0, snapshot_grace)
         self._reader: OxigraphStore | None = None
         self._reader_key: tuple | None = None
-        self._reader_generation: int | None = None
         self._reader_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._directory_checked = False
@@ -205,7 +204,7 @@ class DiskDataset(Dataset):
                     if attempt == 2:  # CURRENT moved on and its snapshot went meanwhile
                         raise
                     time.sleep(0.01)
-            self._reader, self._reader_key, self._reader_generation = store, key, generation
+            self._reader, self._reader_key = store, key
             return store
 
     @property
@@ -379,7 +378,7 @@ class DiskDataset(Dataset):
         with self._reader_lock:
             if self._reader is not None:
                 self._reader.close()
-            self._reader = self._reader_key = self._reader_generation = None
+            self._reader = self._reader_key = None
 
 
 def _fsync_dir(path: Path) -> None:
