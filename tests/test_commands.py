@@ -342,3 +342,20 @@ def test_export_to_a_gzipped_file(seeded: Path, tmp_path: Path):
 def test_export_refuses_an_unknown_format(seeded: Path):
     result = educluster("export", "--store", str(seeded), "--format", "docx", check=2)
     assert "unknown export format" in result.stderr.decode()
+
+
+def test_ctrl_c_stops_a_runaway_query(seeded: Path):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "educluster", "query",
+         "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+         "--store", str(seeded)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    time.sleep(1.5)  # let it start the query (an earlier Ctrl-C stops it too)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)  # the query itself would run for hours
+    assert process.returncode in (-signal.SIGINT, 130)
+    assert out == b""
