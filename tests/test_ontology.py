@@ -658,3 +658,23 @@ def test_the_check_does_not_change_the_data_it_is_given():
         not in reasoner_input
     assert (URIRef("https://w3id.org/educluster/id/c"), RDF.type, EC.Cluster) in reasoner_input
     assert not any(isinstance(o, BNode) and p == RDF.type for _, p, o in data)
+
+
+@pytest.mark.java
+def test_the_check_runs_from_any_working_directory():
+    """HermiT's command line needs a usable working directory; "/" is not one."""
+    import subprocess
+    import sys
+
+    script = (
+        "from rdflib import Graph\n"
+        "from educluster.owl import check_consistency\n"
+        "g = Graph().parse(data='<https://w3id.org/educluster/id/x> a "
+        "<https://w3id.org/educluster#Enterprise> , "
+        "<https://w3id.org/educluster#PublicAuthority> .', format='turtle')\n"
+        "print(len(check_consistency(g, justify=False)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd="/", capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "1\n"  # one problem, and nothing else on stdout

@@ -156,9 +156,15 @@ def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
         graph.serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
         previous_java = owlready2.JAVA_EXE
+        # HermiT's command line makes a base IRI of the working directory and fails where
+        # it cannot (in "/", for one): Java runs in the temporary directory instead.
+        subprocess_options = getattr(owlready2.reasoning, "_subprocess_kargs", None)
+        previous_cwd = subprocess_options.get("cwd") if subprocess_options is not None else None
         try:
             with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
                 owlready2.JAVA_EXE = java
+                if subprocess_options is not None:
+                    subprocess_options["cwd"] = tmp
                 onto = world.get_ontology("file://" + path).load(format="ntriples")
                 try:
                     with onto:
@@ -176,6 +182,11 @@ def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
                 return True, unsatisfiable
         finally:
             owlready2.JAVA_EXE = previous_java
+            if subprocess_options is not None:
+                if previous_cwd is None:
+                    subprocess_options.pop("cwd", None)
+                else:
+                    subprocess_options["cwd"] = previous_cwd
             with contextlib.suppress(Exception):
                 world.close()
             if noise.getvalue().strip():
@@ -211,7 +222,7 @@ def _justify(graph: Graph, java: str) -> list[tuple[str, str]] | None:
                    ontology_path, combined_path]
         try:
             done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
-                                  timeout=_JUSTIFY_TIMEOUT, check=False)
+                                  timeout=_JUSTIFY_TIMEOUT, check=False, cwd=tmp)
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.debug("no justification from HermiT: %s", exc)
             return None
