@@ -121,7 +121,7 @@ def test_bad_input_is_400_with_the_line(server):
     answer = server.request("POST", "/validate", b'{"@context": "http://127.0.0.1:9/c"}',
                             {"Content-Type": "application/ld+json"})
     assert answer.status == 400 and "context" in answer.text
-    assert server.request("GET", "/validate").status == 405
+    assert server.request("PUT", "/validate", b"x", TURTLE).status == 405
 
 
 @pytest.mark.java
