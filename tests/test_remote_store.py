@@ -383,3 +383,116 @@ def test_remote_dataset_writes_derive_and_serialize(virtuoso):
                           f"{{ ?c <{EC_IRI}orientation> <{EC_IRI}Vertical> }} }}")
     assert len(coops) == 5  # four cooperations and the cluster
     assert not reader.graph_exists(LOCK_GRAPH)
+
+
+# -- the service over Virtuoso -------------------------------------------------------------
+TOKEN = "test-write-token"
+
+
+class CountingStore(RemoteStore):
+    """The remote store, remembering every query and update it was asked to run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen: list[str] = []
+
+    def query(self, sparql, **kwargs):
+        self.seen.append(sparql)
+        return super().query(sparql, **kwargs)
+
+    def update(self, sparql, **kwargs):
+        self.seen.append(sparql)
+        return super().update(sparql, **kwargs)
+
+
+@pytest.fixture
+def service(virtuoso):
+    from educluster.web import create_app
+    from httpserver import LiveServer
+
+    empty_remote_store(virtuoso)
+    store = CountingStore(virtuoso.query_endpoint, virtuoso.update_endpoint,
+                          user=virtuoso.user, password=virtuoso.password)
+    store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    app = create_app(RemoteDataset(store), settings={"write_token": TOKEN})
+    with LiveServer(app) as server:
+        server.store = store
+        yield server
+
+
+def _client(url: str):
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+    client = SPARQLWrapper(url + "/sparql", updateEndpoint=url + "/sparql")
+    client.setReturnFormat(JSON)
+    client.setMethod(POST)
+    return client
+
+
+@pytest.mark.virtuoso
+def test_service_over_virtuoso_answers_sparqlwrapper(service):
+    from SPARQLWrapper import TURTLE
+
+    client = _client(service.url)
+    client.setQuery(f"SELECT ?s ?n WHERE {{ ?s <{EX}name> ?n }} ORDER BY ?s")
+    rows = client.queryAndConvert()["results"]["bindings"]
+    assert [(r["s"]["value"], r["n"]["value"]) for r in rows] == [(EX + "a", "A"), (EX + "b", "B")]
+    assert rows[1]["n"]["xml:lang"] == "en"
+
+    client.setQuery(f"ASK {{ <{EX}a> <{EX}knows> <{EX}b> }}")
+    assert client.queryAndConvert()["boolean"] is True
+
+    client = _client(service.url)
+    client.setReturnFormat(TURTLE)
+    client.setQuery(f"CONSTRUCT {{ ?s <{EX}label> ?n }} WHERE {{ ?s <{EX}name> ?n }}")
+    graph = client.queryAndConvert()
+    triples = list(ox.parse(graph, format=ox.RdfFormat.TURTLE))
+    assert len(triples) == 2
+
+    health = service.request("GET", "/health")
+    assert health.status == 200 and "remote" in health.text
+
+
+@pytest.mark.virtuoso
+def test_service_over_virtuoso_updates_with_the_token_and_derives(service):
+    from SPARQLWrapper.SPARQLExceptions import Unauthorized
+
+    data = f"""PREFIX ec: <{EC_IRI}> PREFIX ex: <{EX}>
+        INSERT DATA {{ GRAPH <{G2}> {{
+          ex:cluster a ec:EducationalCluster .
+          ex:u a ec:HigherEducationInstitution . ex:s a ec:GeneralSecondarySchool .
+          ex:coop a ec:Cooperation ; ec:partner ex:u, ex:s ; ec:inCluster ex:cluster . }} }}"""
+    anonymous = _client(service.url)
+    anonymous.setQuery(data)
+    with pytest.raises(Unauthorized):
+        anonymous.query()
+    assert not service.store.graph_exists(G2)
+
+    writer = _client(service.url)
+    writer.addCustomHttpHeader("Authorization", f"Bearer {TOKEN}")
+    writer.setQuery(data)
+    writer.query()
+    reader = _client(service.url)
+    reader.setQuery(f"SELECT ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> "
+                    f"{{ <{EX}cluster> <{EC_IRI}orientation> ?o }} }}")
+    rows = reader.queryAndConvert()["results"]["bindings"]
+    assert [r["o"]["value"] for r in rows] == [EC_IRI + "Vertical"]
+
+
+@pytest.mark.virtuoso
+def test_service_refuses_service_before_the_store_sees_it(service):
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+    from httpserver import listener
+
+    with listener() as remote:
+        client = _client(service.url)
+        client.setQuery(f"SELECT * WHERE {{ SERVICE <{remote.url}/sparql> {{ ?s ?p ?o }} }}")
+        with pytest.raises((QueryBadFormed, SPARQLWrapperException)):
+            client.query()
+        assert remote.connections == 0
+    assert not any("SERVICE" in text for text in service.store.seen)
+    bad = _client(service.url)
+    bad.setQuery("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QueryBadFormed):
+        bad.query()

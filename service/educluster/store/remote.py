@@ -52,12 +52,13 @@ import re
 import threading
 import time
 import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, DIGEST, POST, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import BASIC, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -210,6 +211,37 @@ def _json_term(term: Term) -> dict:
     return out
 
 
+class _Client(SPARQLWrapper):
+    """SPARQLWrapper with HTTP digest authentication kept to this request.
+
+    SPARQLWrapper's own DIGEST mode installs a process-wide urllib opener, which would
+    answer every other server's 401 in the process (a Bearer challenge then raises
+    ValueError); here the digest handler lives in an opener of this request only.
+    """
+
+    _opener: urllib.request.OpenerDirector | None = None
+
+    def use_digest(self, user: str, password: str) -> None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, self.endpoint, user, password)
+        manager.add_password(None, self.updateEndpoint, user, password)
+        self._opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
+
+    def _query(self):
+        if self._opener is None:
+            return super()._query()
+        request = self._createRequest()
+        try:
+            response = self._opener.open(request, timeout=self.timeout or None)
+            return response, self.returnFormat
+        except urllib.error.HTTPError as exc:
+            errors = {400: QueryBadFormed, 401: Unauthorized, 404: EndPointNotFound,
+                      414: URITooLong, 500: EndPointInternalError}
+            if exc.code in errors:
+                raise errors[exc.code](exc.read()) from None
+            raise
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 store reached over HTTP.
 
@@ -252,8 +284,8 @@ class RemoteStore(Store):
         self._probe_lock = threading.Lock()
 
     # -- the protocol -------------------------------------------------------------------
-    def _client(self, endpoint: str) -> SPARQLWrapper:
-        client = SPARQLWrapper(endpoint, updateEndpoint=self.update_endpoint)
+    def _client(self, endpoint: str) -> _Client:
+        client = _Client(endpoint, updateEndpoint=self.update_endpoint)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setOnlyConneg(True)
@@ -262,11 +294,14 @@ class RemoteStore(Store):
             scheme = self.auth
             if scheme == "auto":
                 scheme = "digest" if endpoint.rstrip("/").endswith("/sparql-auth") else "basic"
-            client.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
-            client.setCredentials(self.user, self.password)
+            if scheme == "digest":
+                client.use_digest(self.user, self.password)
+            else:
+                client.setHTTPAuth(BASIC)
+                client.setCredentials(self.user, self.password)
         return client
 
-    def _send(self, client: SPARQLWrapper) -> tuple[bytes, dict[str, str]]:
+    def _send(self, client: _Client) -> tuple[bytes, dict[str, str]]:
         """Run the request; map the protocol's failures onto the project's errors."""
         try:
             result = client.query()
