@@ -22,9 +22,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from educluster.errors import InputError
+from educluster.limits import query_deadline
 from educluster.sparql import negotiation, results
 from educluster.vocab import DERIVED_GRAPH, PREFIXES
-from educluster.web import dataset, mark_write
+from educluster.web import dataset, mark_write, setting
 from educluster.web.errors import ServiceError
 from educluster.web.uploads import check_charset, parse_upload, rdf_format
 from educluster.web.writes import perform_write, require_write_token
@@ -120,8 +121,10 @@ def _get(target: Target) -> Response:
         fmt = negotiation.choose("graph", request.headers.get("Accept"), request.args.get("format"))
     except negotiation.NotAcceptable as exc:
         raise ServiceError(406, str(exc)) from None
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(target.graph)]
-    body = results.serialize_triples(triples, fmt, prefixes=PREFIXES)
+    with query_deadline(setting("query_timeout"), environ=request.environ):
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in store.quads(target.graph)]
+        body = results.serialize_triples(triples, fmt, prefixes=PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
