@@ -678,3 +678,26 @@ def test_the_check_runs_from_any_working_directory():
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "1\n"  # one problem, and nothing else on stdout
+
+
+@pytest.mark.java
+def test_the_derived_facts_agree_with_the_ontology():
+    """What the derivation rules add to the examples (defaults, orientation, classes,
+    memberships) is consistent with the ontology's axioms too."""
+    from educluster.owl import check_consistency
+    from educluster.reasoning import materialize
+    from educluster.store import OxigraphStore
+    from educluster.vocab import DATA_GRAPH_PREFIX, DERIVED_GRAPH, ONTOLOGY_GRAPH
+
+    store = OxigraphStore()
+    for path in example_files():
+        store.load(path.read_bytes(), pyoxigraph.RdfFormat.TURTLE,
+                   graph=DATA_GRAPH_PREFIX + path.stem, source=path.name)
+    materialize(store)
+    quads = [q for q in store.quads("*") if getattr(q.graph_name, "value", None) != ONTOLOGY_GRAPH]
+    assert any(getattr(q.graph_name, "value", None) == DERIVED_GRAPH for q in quads)
+    text = pyoxigraph.serialize([pyoxigraph.Triple(q.subject, q.predicate, q.object)
+                                 for q in quads], format=pyoxigraph.RdfFormat.N_TRIPLES)
+    data = Graph().parse(data=text.decode("utf-8"), format="nt")
+    problems = check_consistency(data, justify=False)
+    assert problems == [], "\n".join(f"{p.focus_node}: {p.message}" for p in problems)
