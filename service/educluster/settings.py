@@ -59,7 +59,7 @@ SETTINGS: list[Setting] = [
     Setting("snapshot_keep", 3, "published store snapshots kept on disk (at least 2)", int),
     Setting("snapshot_grace", 60.0, "seconds an older snapshot is kept for the readers still "
             "on it (at least twice query_timeout is used)", float),
-    Setting("access_log", None, "file for the HTTP access log ('-': standard error; "
+    Setting("access_log", None, "file for the HTTP access log ('-': standard output; "
             "default: none)"),
     Setting("base_iri", "https://w3id.org/educluster/id/", "instance IRIs this service "
             "dereferences at /id/ (for a deployment under its own domain)"),
