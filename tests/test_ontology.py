@@ -701,3 +701,15 @@ def test_the_derived_facts_agree_with_the_ontology():
     data = Graph().parse(data=text.decode("utf-8"), format="nt")
     problems = check_consistency(data, justify=False)
     assert problems == [], "\n".join(f"{p.focus_node}: {p.message}" for p in problems)
+
+
+@pytest.mark.java
+def test_a_reasoner_run_past_its_time_limit_is_stopped_with_a_clear_error():
+    owlready2 = pytest.importorskip("owlready2")
+    from educluster.owl import check_consistency
+
+    with pytest.raises(EduclusterError, match="did not finish within"):
+        check_consistency(turtle("id:x a ec:Enterprise ."), timeout=0.05)
+    # owlready2's subprocess options are as they were, and the next check works
+    assert "timeout" not in owlready2.reasoning._subprocess_kargs
+    assert check_consistency(turtle("id:x a ec:Enterprise ."), justify=False) == []

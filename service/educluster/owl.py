@@ -88,8 +88,12 @@ class OwlProblem:
     explanation: str | None = None
 
 
+DEFAULT_TIMEOUT = 300.0  # seconds for one HermiT run
+
+
 def check_consistency(data: Graph | None = None, *, unique_names: bool = True,
-                      justify: bool = True) -> list[OwlProblem]:
+                      justify: bool = True,
+                      timeout: float | None = DEFAULT_TIMEOUT) -> list[OwlProblem]:
     """Check the ontology, and ``data`` with it, for consistency with HermiT.
 
     Returns an empty list when the ontology and the data agree.  ``unique_names=False`` drops
@@ -97,7 +101,8 @@ def check_consistency(data: Graph | None = None, *, unique_names: bool = True,
     does, unless they are known to be different).  With ``justify`` (the default), an
     inconsistency is also explained by HermiT itself: a minimal set of axioms that contradict
     each other (a few seconds more, and only when the definition is inconsistent).  Raises
-    ``EduclusterError`` when Java is missing or HermiT fails.
+    ``EduclusterError`` when Java is missing, when HermiT fails, or when it runs longer than
+    ``timeout`` seconds (the Java process is then stopped).
     """
     java = _java_executable()
     ontology = ontology_graph()
@@ -105,10 +110,10 @@ def check_consistency(data: Graph | None = None, *, unique_names: bool = True,
     problems = model.structural_problems()
     reasoner_input = model.reasoner_graph(unique_names=unique_names)
     with _LOCK:
-        consistent, unsatisfiable = _run_hermit(reasoner_input, java)
+        consistent, unsatisfiable = _run_hermit(reasoner_input, java, timeout)
     if not consistent:
         found = model.diagnose(unique_names=unique_names)
-        justification = _justify(reasoner_input, java) if justify else None
+        justification = _justify(reasoner_input, java, timeout) if justify else None
         problems.extend(model.with_justification(found, justification))
     for cls in unsatisfiable:
         problems.append(model.unsatisfiable_problem(cls))
@@ -146,7 +151,7 @@ def _java_executable() -> str:
     return found
 
 
-def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
+def _run_hermit(graph: Graph, java: str, timeout: float | None) -> tuple[bool, list[str]]:
     """Run HermiT on ``graph``; return (consistent?, IRIs of the unsatisfiable classes)."""
     import owlready2
 
@@ -159,12 +164,15 @@ def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
         # HermiT's command line makes a base IRI of the working directory and fails where
         # it cannot (in "/", for one): Java runs in the temporary directory instead.
         subprocess_options = getattr(owlready2.reasoning, "_subprocess_kargs", None)
-        previous_cwd = subprocess_options.get("cwd") if subprocess_options is not None else None
+        previous = dict(subprocess_options) if subprocess_options is not None else None
         try:
             with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
                 owlready2.JAVA_EXE = java
                 if subprocess_options is not None:
+                    # owlready2 hands these to subprocess.check_output
                     subprocess_options["cwd"] = tmp
+                    if timeout is not None:
+                        subprocess_options["timeout"] = timeout
                 onto = world.get_ontology("file://" + path).load(format="ntriples")
                 try:
                     with onto:
@@ -173,6 +181,10 @@ def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
                             ignore_unsupported_datatypes=True)
                 except owlready2.OwlReadyInconsistentOntologyError:
                     return False, []
+                except subprocess.TimeoutExpired as exc:
+                    raise EduclusterError(
+                        f"the HermiT reasoner did not finish within {timeout:g} seconds; "
+                        "the definition may be too large for the OWL check") from exc
                 except owlready2.OwlReadyJavaError as exc:
                     raise EduclusterError(
                         f"the HermiT reasoner failed: {_first_line(exc)}") from exc
@@ -182,11 +194,9 @@ def _run_hermit(graph: Graph, java: str) -> tuple[bool, list[str]]:
                 return True, unsatisfiable
         finally:
             owlready2.JAVA_EXE = previous_java
-            if subprocess_options is not None:
-                if previous_cwd is None:
-                    subprocess_options.pop("cwd", None)
-                else:
-                    subprocess_options["cwd"] = previous_cwd
+            if subprocess_options is not None and previous is not None:
+                subprocess_options.clear()
+                subprocess_options.update(previous)
             with contextlib.suppress(Exception):
                 world.close()
             if noise.getvalue().strip():
@@ -200,10 +210,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 _JUSTIFIER = os.path.join(os.path.dirname(__file__), "java", "ExplainInconsistency.java")
-_JUSTIFY_TIMEOUT = 300  # seconds
 
 
-def _justify(graph: Graph, java: str) -> list[tuple[str, str]] | None:
+def _justify(graph: Graph, java: str, timeout: float | None) -> list[tuple[str, str]] | None:
     """HermiT's justification of an inconsistency: [("DATA" | "ONTOLOGY", axiom), ...].
 
     Runs ``java/ExplainInconsistency.java`` with Java's single-file source launcher (a JDK is
@@ -222,7 +231,7 @@ def _justify(graph: Graph, java: str) -> list[tuple[str, str]] | None:
                    ontology_path, combined_path]
         try:
             done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
-                                  timeout=_JUSTIFY_TIMEOUT, check=False, cwd=tmp)
+                                  timeout=timeout, check=False, cwd=tmp)
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.debug("no justification from HermiT: %s", exc)
             return None
@@ -675,4 +684,4 @@ def _rdf_list(graph: Graph, items: list) -> BNode:
     return head
 
 
-__all__ = ["OwlProblem", "check_consistency", "ontology_graph"]
+__all__ = ["DEFAULT_TIMEOUT", "OwlProblem", "check_consistency", "ontology_graph"]
