@@ -1,10 +1,12 @@
 """Query results to bytes, with a cap on the number of rows.
 
-The rows of a SELECT answer are taken from the engine up to the cap (one past it, to
-know whether the answer was cut), written as SPARQL JSON, and, for the other formats,
-handed to Oxigraph's own results serializers; a CONSTRUCT/DESCRIBE answer is cut the
-same way and serialized by Oxigraph.  The engine never produces more than the cap plus
-one row, so a huge answer costs no more than a capped one.
+The engine is never asked for more than the cap plus one row (to know whether the answer
+was cut), so a huge answer costs no more than a capped one.  On Oxigraph the rows of a
+SELECT answer are written by Oxigraph's own TSV serializer (one line per row, so the
+lines are the rows) into a writer that stops the evaluation one row past the cap; the
+kept rows are then turned into the requested format by Oxigraph's parsers and
+serializers, all in Rust.  Other engines' rows go through ``rows()`` and SPARQL JSON.  A
+CONSTRUCT/DESCRIBE answer is cut the same way and serialized by Oxigraph.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def serialize(result: QueryResult, fmt: Format, *, max_rows: int | None) -> Seri
     if result.kind == "boolean":
         doc = json.dumps({"head": {}, "boolean": result.boolean()}).encode()
         return Serialized(_convert_results(doc, fmt))
+    if result.kind == "bindings" and isinstance(getattr(result, "raw", None), ox.QuerySolutions):
+        return _serialize_oxigraph_solutions(result.raw, fmt, max_rows)
     if result.kind == "bindings":
         variables = result.variables
         rows = result.rows()
@@ -106,6 +110,54 @@ def serialize_triples(triples: list[ox.Triple], fmt: Format, prefixes: dict | No
     if prefixes and rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         kwargs["prefixes"] = prefixes
     return ox.serialize(items, format=rdf_format, **kwargs) or b""
+
+
+class _Enough(Exception):
+    """Raised by ``_LineCappedWriter`` to stop the serializer (and the evaluation)."""
+
+
+class _LineCappedWriter:
+    """A binary file-like object that keeps what is written and stops the writer once it
+    holds ``max_lines`` lines."""
+
+    def __init__(self, max_lines: int | None):
+        self.max_lines = max_lines
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        self.chunks.append(chunk)
+        self.lines += chunk.count(b"\n")
+        if self.max_lines is not None and self.lines >= self.max_lines:
+            raise _Enough
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def _serialize_oxigraph_solutions(
+    solutions: ox.QuerySolutions, fmt: Format, max_rows: int | None
+) -> Serialized:
+    # TSV: a header line, then exactly one line per row (TSV escapes newlines in terms).
+    writer = _LineCappedWriter(None if max_rows is None else max_rows + 2)
+    truncated = False
+    try:
+        solutions.serialize(writer, format=ox.QueryResultsFormat.TSV)
+    except _Enough:
+        truncated = True
+    tsv = b"".join(writer.chunks)
+    if truncated:
+        assert max_rows is not None
+        lines = tsv.split(b"\n", max_rows + 1)
+        tsv = b"\n".join(lines[: max_rows + 1]) + b"\n"
+    count = tsv.count(b"\n") - 1
+    if fmt.name == "tsv":
+        return Serialized(tsv, truncated, count)
+    parsed = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+    body = parsed.serialize(format=RESULTS_FORMATS[fmt.name]) or b""
+    return Serialized(body, truncated, count)
 
 
 def _convert_results(json_doc: bytes, fmt: Format) -> bytes:

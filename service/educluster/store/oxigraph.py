@@ -54,6 +54,11 @@ class OxigraphResult(QueryResult):
         return self._result.serialize(format=RESULTS_FORMATS[media_type]) or b""
 
     @property
+    def raw(self) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """The pyoxigraph result, for engine-specific fast paths."""
+        return self._result
+
+    @property
     def variables(self) -> list[str]:
         if self.kind != "bindings":
             return []
