@@ -713,3 +713,32 @@ def test_a_reasoner_run_past_its_time_limit_is_stopped_with_a_clear_error():
     # owlready2's subprocess options are as they were, and the next check works
     assert "timeout" not in owlready2.reasoning._subprocess_kargs
     assert check_consistency(turtle("id:x a ec:Enterprise ."), justify=False) == []
+
+
+@pytest.mark.java
+def test_the_ontology_and_the_examples_are_in_owl2_dl(tmp_path):
+    """The OWL API's profile checker: what HermiT reasons on is OWL 2 DL, not OWL Full."""
+    import subprocess
+
+    owlready2 = pytest.importorskip("owlready2")
+    from educluster.owl import _java_executable, _Model, ontology_graph
+
+    data = Graph()
+    for path in example_files():
+        data.parse(path, format="turtle")
+    model = _Model(ontology_graph(), data)
+    assert model.structural_problems() == []
+    documents = {"ontology": ontology_graph(),
+                 "ontology-and-examples": model.reasoner_graph(unique_names=True)}
+    jar = Path(owlready2.__file__).parent / "hermit" / "HermiT.jar"
+    checker = Path(__file__).parent / "java" / "OwlProfile.java"
+    for name, graph in documents.items():
+        path = tmp_path / f"{name}.nt"
+        graph.serialize(path, format="nt", encoding="utf-8")
+        done = subprocess.run([_java_executable(), "-cp", str(jar), str(checker), str(path)],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                              check=False)
+        if done.returncode != 0 and "compilation" in done.stderr.lower():
+            pytest.skip("no JDK: Java's source launcher cannot compile the profile checker")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.startswith("IN-PROFILE"), (name, done.stdout[:3000])
