@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -467,6 +468,26 @@ def principle_status(store: Store, validation: dict | None) -> list[dict]:
 
 
 # -- the query page --------------------------------------------------------------------------
+def readable_query(text: str) -> str:
+    """A named query for the editor: its summary and description as plain comments, the
+    API's other header lines (parameters, examples, expectations, tags) left out."""
+    out, description = [], []
+    for line in text.splitlines():
+        if line.startswith("#+"):
+            key, _, value = line[2:].partition(":")
+            key = key.strip()
+            if key == "summary":
+                out.append("# " + value.strip())
+            elif key == "description":
+                description.append(value.strip())
+            continue
+        if description:
+            out += ["# " + part for part in textwrap.wrap(" ".join(description), 88)]
+            description = []
+        out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
 @bp.get("/query")
 def query_page():
     from educluster import named_queries as nq
@@ -477,8 +498,8 @@ def query_page():
             text = q.bound_text(q.bind(dict(q.example))) if q.example else q.text
         except EduclusterError:
             text = q.text
-        tabs.append({"id": "nq-" + q.name, "name": q.summary or q.name, "query": text,
-                     "title": q.name})
+        tabs.append({"id": "nq-" + q.name, "name": q.summary or q.name,
+                     "query": readable_query(text), "title": q.name})
     digest = hashlib.sha1(json.dumps(tabs, sort_keys=True).encode("utf-8")).hexdigest()[:10]
     config = {
         "endpoint": url_for("sparql.endpoint", _external=True),
@@ -598,6 +619,7 @@ def validate_ui():
         return render_template("pages/validate.html", report=None, error=message,
                                **page), 400
     view = report_view(_store(), report, quads)
+    view["sources"] = [f.filename for f in files] + (["the pasted text"] if text.strip() else [])
     return render_template("pages/validate.html", report=view, error=None, **page)
 
 

@@ -57,9 +57,6 @@
         prefixCcApi: null,
         resizeable: true,
       },
-      yasr: {
-        prefixes: {},
-      },
     });
     window.educlusterYasgui = yasgui;
 
@@ -103,6 +100,13 @@
       tab.setQuery(wanted.query);
       select.value = "";
     });
+
+    // the results table swallows clicks on its links (to open them in a new window):
+    // a link to a page here is followed like any link, in this window
+    host.addEventListener("click", function (event) {
+      var a = event.target.closest && event.target.closest("a.local-resource");
+      if (a) event.stopPropagation();
+    }, true);
 
     relink(host, config);
     new MutationObserver(function () { relink(host, config); })
