@@ -6,6 +6,10 @@ set -euo pipefail
 
 need=()
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# headless Chromium and its WebDriver for the browser tests of the pages
+# (tests/test_pages_browser.py uses /usr/bin/chromium and /usr/bin/chromedriver)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource)
 
 if [ ${#need[@]} -gt 0 ]; then
