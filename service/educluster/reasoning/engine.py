@@ -302,8 +302,11 @@ def _widen(store: Store, touched: set[str], transitive: list[str]) -> set[str] |
     is among them (they cannot be named in a query)."""
     scope = set(touched)
     values = " ".join(f"<{i}>" for i in sorted(touched))
+    # The start of the path comes from a sub-select: Virtuoso does not count a VALUES
+    # block as binding it ("transitive start not given").
     queries = [
-        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?n <{p}>+ ?t }}"
+        f"SELECT DISTINCT ?n WHERE {{ {{ SELECT ?t WHERE {{ VALUES ?t {{ {values} }} }} }} "
+        f"?n <{p}>+ ?t }}"
         for p in transitive
     ]
     queries.append(
