@@ -571,3 +571,27 @@ def test_validate_on_write_refuses_an_update_that_breaks_a_principle():
         assert json.loads(live.request("GET", region_query).body)["boolean"] is True
         harmless = f'INSERT DATA {{ GRAPH <{E}graph/notes> {{ {cluster} <{E}note> "ok" }} }}'
         assert update(live, harmless, auth).status == 204
+
+
+def test_allow_remote_lets_service_through():
+    # the other side of the refusal: with the operator's setting on, the engine does
+    # contact the service (the listener sees it), so the refusal above is what stops it
+    with listener() as remote, serve({"allow_remote": True}) as live:
+        answer = live.request("GET", q(
+            f"SELECT * WHERE {{ SERVICE SILENT <{remote.url}/sparql> {{ ?s ?p ?o }} }}"))
+        assert answer.status == 200
+        assert remote.connections >= 1
+
+
+class BrokenDataset(MemoryDataset):
+    def reader(self):
+        raise RuntimeError("disk on fire at /secret/path")
+
+
+def test_an_unexpected_error_is_a_500_without_a_traceback():
+    with LiveServer(create_app(BrokenDataset(), settings={"query_timeout": 5})) as live:
+        for accept in ("text/plain", "application/json"):
+            answer = live.request("GET", q("ASK {}"), headers={"Accept": accept})
+            assert answer.status == 500
+            assert "Traceback" not in answer.text and "/secret/path" not in answer.text
+            assert "server log" in answer.text

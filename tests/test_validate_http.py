@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import warnings
 
 import pytest
 import rdflib
@@ -62,13 +63,17 @@ def test_a_flawed_cluster_names_the_broken_principle(server):
     ("text/turtle", "text/turtle"), ("text/plain", "text/plain"),
     ("text/html", "text/html"), ("application/json", "application/json"),
     ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+    ("application/ld+json", "application/ld+json"),
 ])
 def test_report_is_negotiated(server, accept, content_type):
     answer = server.request("POST", "/validate", flawed("regionalization"),
                             {**TURTLE, "Accept": accept})
     assert answer.status == 200 and answer.content_type == content_type
-    if content_type == "text/turtle":
-        graph = rdflib.Graph().parse(data=answer.body, format="turtle")
+    if content_type in ("text/turtle", "application/ld+json"):
+        with warnings.catch_warnings():  # rdflib's JSON-LD parser warns about itself
+            warnings.simplefilter("ignore", DeprecationWarning)
+            graph = rdflib.Graph().parse(data=answer.body, format={
+                "text/turtle": "turtle", "application/ld+json": "json-ld"}[content_type])
         sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
         assert (None, rdflib.RDF.type, sh.ValidationReport) in graph
         assert (None, sh.conforms, rdflib.Literal(False)) in graph

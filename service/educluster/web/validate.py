@@ -3,7 +3,8 @@
 The body is the definition (Turtle, JSON-LD, N-Triples, RDF/XML, or the analyst
 YAML/CSV forms, by Content-Type) or a multipart upload of one or more files (merged into
 one definition, each read by its Content-Type or file extension).  The report is the same
-as ``educluster validate`` gives, negotiated: JSON (default), Turtle, plain text or HTML.
+as ``educluster validate`` gives, negotiated: JSON (default), Turtle, JSON-LD (both the
+standard ``sh:ValidationReport``), plain text or HTML.
 ``?owl=true`` adds the check against the ontology's axioms.
 """
 
@@ -26,9 +27,10 @@ REPORT_TYPES = {
     "text/turtle": "turtle",
     "text/plain": "text",
     "text/html": "html",
+    "application/ld+json": "jsonld",
 }
 FORMAT_NAMES = {"json": "json", "turtle": "turtle", "ttl": "turtle", "text": "text",
-                "txt": "text", "html": "html"}
+                "txt": "text", "html": "html", "jsonld": "jsonld"}
 
 
 @bp.route("/validate", methods=["POST", "OPTIONS"])
@@ -65,7 +67,7 @@ def choose_report_format() -> str:
         name = FORMAT_NAMES.get(wanted.lower())
         if name is None:
             raise ServiceError(406, f"format={wanted!r}: the report comes as json, turtle, "
-                                    "text or html")
+                                    "jsonld, text or html")
         return name
     ranges = parse_accept(request.headers.get("Accept"))
     if not ranges:
@@ -78,7 +80,7 @@ def choose_report_format() -> str:
             best, best_rank = name, rank
     if best is None:
         raise ServiceError(406, "the report comes as application/json, text/turtle, "
-                                "text/plain or text/html")
+                                "application/ld+json, text/plain or text/html")
     return best
 
 
@@ -87,6 +89,8 @@ def render_report(report, *, status: int = 200) -> Response:
     name = choose_report_format()
     if name == "turtle":
         body, content_type = report.to_turtle(), "text/turtle; charset=utf-8"
+    elif name == "jsonld":
+        body, content_type = report.to_jsonld(), "application/ld+json"
     elif name == "text":
         body, content_type = report.to_text(), "text/plain; charset=utf-8"
     elif name == "html":
