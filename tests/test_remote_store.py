@@ -496,3 +496,24 @@ def test_service_refuses_service_before_the_store_sees_it(service):
     bad.setQuery("SELECT * WHERE { ?s ?p }")
     with pytest.raises(QueryBadFormed):
         bad.query()
+
+
+# -- validation of what the store holds ---------------------------------------------------
+@pytest.mark.virtuoso
+@pytest.mark.parametrize("name", ["methodological.ttl", "flawed/failure-tolerance.ttl"])
+def test_validation_of_data_pulled_from_virtuoso_matches_the_file(remote, root, name):
+    """A definition loaded into Virtuoso and pulled back with CONSTRUCT validates to the
+    same report as the file itself."""
+    from educluster.validation import validate, validate_files
+
+    path = root / "data" / name
+    graph = "https://w3id.org/educluster/graph/data/" + path.stem
+    remote.load(path.read_bytes(), ox.RdfFormat.TURTLE, graph=graph, source=str(path))
+    pulled = remote.construct(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    )
+    from_store = validate(pulled, source=graph).to_dict()
+    from_file = validate_files([path]).to_dict()
+    assert from_store == from_file
+    if name.startswith("flawed/"):
+        assert from_store["counts"]["Warning"] + from_store["counts"]["Violation"] > 0
