@@ -742,3 +742,16 @@ def test_the_ontology_and_the_examples_are_in_owl2_dl(tmp_path):
             pytest.skip("no JDK: Java's source launcher cannot compile the profile checker")
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.startswith("IN-PROFILE"), (name, done.stdout[:3000])
+
+
+@pytest.mark.java
+def test_an_explicit_sector_or_level_other_than_the_default_is_consistent():
+    """DESIGN.md: an explicit value in the data wins over the default (no contradiction)."""
+    from educluster.owl import check_consistency
+
+    data = turtle("""
+        id:e a ec:Enterprise ; ec:sector ec:EducationSector .
+        id:s a ec:GeneralSecondarySchool ; ec:educationLevel ec:HigherLevel .
+        id:a a ec:PublicAuthority ; ec:sector ec:EducationSector , ec:GovernmentSector .
+    """)
+    assert check_consistency(data, justify=False) == []
