@@ -273,3 +273,35 @@ def test_owl_consistency_problems_are_violations(tmp_path):
     assert any(r.focus_node == URIRef(ID + "school") for r in problems)
     assert not report.conforms
     assert "Consistency with the ontology" in report.to_text() or "onsistency" in report.to_text()
+
+
+# ---------------------------------------------------------------- the two engines agree
+
+def _engine_inputs() -> list[Path]:
+    from educluster.resources import flawed_example_files
+
+    return sorted(CASES.glob("*.ttl")) + example_files() + flawed_example_files()
+
+
+@pytest.mark.parametrize("path", _engine_inputs(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_sparql_constraints_on_the_store_give_pyshacls_results(path):
+    """The default engine runs SHACL-SPARQL in Oxigraph; pySHACL alone is the reference."""
+    quads = list(ox.parse(path=str(path), base_iri=path.resolve().as_uri()))
+    assert validate(quads, engine="store").to_dict() == validate(quads, engine="pyshacl").to_dict()
+
+
+def test_engines_agree_on_a_synthetic_graph():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from generate import generate
+
+    quads = list(ox.parse(generate(3000, seed=3).encode(), format=ox.RdfFormat.N_TRIPLES))
+    fast = validate(quads, engine="store")
+    assert fast.counts["Violation"] > 0 and fast.counts["Warning"] > 0
+    assert fast.to_dict() == validate(quads, engine="pyshacl").to_dict()
+
+
+def test_unknown_engine():
+    with pytest.raises(ValueError, match="unknown validation engine"):
+        validate([], engine="jena")

@@ -86,11 +86,17 @@ def validate(
     *,
     owl: bool = False,
     source: str = "the definition",
+    engine: str = "store",
 ) -> Report:
     """Validate a cluster definition given as pyoxigraph quads or triples, or an rdflib graph.
 
+    ``engine``: "store" (the default) runs the SHACL-SPARQL constraints as one query each in
+    Oxigraph and the core constraints in pySHACL; "pyshacl" runs every shape in pySHACL,
+    the reference implementation (much slower on large graphs; same results).
     Raises ``InputError`` when the definition has no cluster at all.
     """
+    if engine not in ("store", "pyshacl"):
+        raise ValueError(f"unknown validation engine {engine!r}")
     from educluster.reasoning import ensure_ontology, materialize
     from educluster.store import OxigraphStore
 
@@ -107,13 +113,17 @@ def validate(
         )
     materialize(store)
     report = Report()
-    report.results.extend(_shacl_results(store))
+    _add_clusters(store, report)
     report.results.extend(_failure_tolerance_results(store))
     if owl:
         report.results.extend(_owl_results(store))
+    principles = set(_checked_principles(True))
+    principle_labels = _labels(store, principles)  # from the ontology, before it leaves
+    # From here on the store is the shapes' data graph (see _prepare_for_shapes).
+    report.results.extend(_shacl_results(store, engine))
     _add_labels(store, report)
+    report.principle_labels = {p: principle_labels[p] for p in principles if p in principle_labels}
     report.results.sort(key=Result.sort_key)
-    _add_clusters(store, report)
     report.checked_principles = _checked_principles(owl)
     return report
 
@@ -137,9 +147,19 @@ def shacl_data_store(store) -> ox.Store:
 
     Asserted triples of every graph but the ontology's, plus the derived ones with the
     derived orientation renamed ``ecsh:derivedOrientation`` and the derived orientation
-    classes left out (see the module docstring).
+    classes left out (see the module docstring).  On an Oxigraph store the copy and the
+    renaming run in Oxigraph (a dump, a load and one update), not in a Python loop.
     """
     data = ox.Store()
+    raw = getattr(store, "raw", None)
+    if callable(raw):
+        raw = raw()
+    if isinstance(raw, ox.Store):
+        data.load(raw.dump(format=ox.RdfFormat.N_QUADS) or b"", format=ox.RdfFormat.N_QUADS)
+        graphs = [g for g in data.named_graphs() if g not in (_ONTOLOGY, _DERIVED)]
+        data.update(_HANDOVER + "".join(
+            f" ;\nADD <{g.value}> TO DEFAULT" for g in graphs if isinstance(g, ox.NamedNode)))
+        return data
     triples = []
     for q in store.quads("*"):
         graph = q.graph_name
@@ -152,8 +172,34 @@ def shacl_data_store(store) -> ox.Store:
             elif predicate == _RDF_TYPE and obj in _ORIENTATION_CLASSES:
                 continue
         triples.append(ox.Quad(q.subject, predicate, obj))
-    data.bulk_extend(triples)
+    data.extend(triples)
     return data
+
+
+def _prepare_for_shapes(store) -> object:
+    """Turn validate's own (throw-away) store into the data graph the shapes see, in place:
+    drop the ontology graph, rename the derived orientation, drop the derived orientation
+    classes; pySHACL then reads the union of the remaining graphs.  Copying the data into a
+    second store instead cost more than the SHACL checks on large graphs."""
+    raw = getattr(store, "raw", None)
+    raw = raw() if callable(raw) else raw
+    if not isinstance(raw, ox.Store):
+        return shacl_data_store(store)
+    raw.update(_HANDOVER.rsplit(" ;\n", 1)[0])  # everything but the final ADD
+    return _oxigraph_data_graph(raw, union=True)
+
+
+_HANDOVER = f"""
+PREFIX ec: <{EC_IRI}>
+PREFIX ecsh: <{ECSH_IRI}>
+DROP SILENT GRAPH <{ONTOLOGY_GRAPH}> ;
+INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ecsh:derivedOrientation ?o }} }}
+WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }} ;
+DELETE WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }} ;
+DELETE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s a ?class }} }}
+WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s a ?class }}
+         FILTER (?class IN (ec:VerticalCluster, ec:HorizontalCluster, ec:MixedCluster)) }} ;
+ADD SILENT <{DERIVED_GRAPH}> TO DEFAULT"""
 
 
 # ---------------------------------------------------------------------------- SHACL
@@ -177,6 +223,8 @@ def run_pyshacl(data_graph, shapes=None, *, strict: bool = False):
 
     shapes = shapes if shapes is not None else shapes_graph()
     if isinstance(data_graph, ox.Store):
+        data_graph = _oxigraph_data_graph(data_graph)
+    if _data_graph_class and isinstance(data_graph, _data_graph_class[0]):
         shapes = _with_typed_strings(shapes)
     conforms, results_graph, text = pyshacl.validate(
         data_graph,
@@ -191,6 +239,26 @@ def run_pyshacl(data_graph, shapes=None, *, strict: bool = False):
     if not hasattr(results_graph, "subjects"):  # pySHACL's ValidationFailure: a bad shape
         raise RuntimeError(f"the shapes could not be evaluated: {text or conforms}")
     return results_graph
+
+
+_data_graph_class: list[type] = []
+
+
+def _oxigraph_data_graph(store: ox.Store, *, union: bool = False):
+    """pySHACL's Oxigraph data graph, minus a cost: pySHACL writes ``datagraph or sg`` for
+    every result, and the truth value of its Oxigraph graph is a COUNT of every triple, which
+    made validation quadratic (a graph of 10,000 triples with 800 results took minutes)."""
+    if not _data_graph_class:
+        from pyshacl.graph_abstraction import OxigraphDataGraph
+
+        class _OxigraphDataGraph(OxigraphDataGraph):
+            def __bool__(self) -> bool:
+                return True
+
+        _data_graph_class.append(_OxigraphDataGraph)
+    graph = _data_graph_class[0](store)
+    graph.default_union = union
+    return graph
 
 
 _typed_cache: dict[int, object] = {}
@@ -221,13 +289,32 @@ def _with_typed_strings(shapes):
     return typed
 
 
-def _shacl_results(store) -> list[Result]:
+def _shacl_results(store, engine: str = "store") -> list[Result]:
     from rdflib import RDF, SH, URIRef
 
     shapes = shapes_graph()
-    results_graph = run_pyshacl(shacl_data_store(store), shapes)
+    data = _prepare_for_shapes(store)
     principle_of = _principles_by_shape(shapes)
     out = []
+    if engine == "store" and isinstance(getattr(data, "impl", None), ox.Store):
+        from educluster.validation import sparql_constraints
+
+        core, constraints = _split_shapes()
+        results_graph = run_pyshacl(data, core)
+        for found in sparql_constraints.run(data.impl, constraints):
+            principle = principle_of.get(found["shape"])
+            out.append(Result(
+                severity=_SEVERITY_NAMES.get(str(found["severity"]), "Violation"),
+                principle=URIRef(principle) if principle else None,
+                focus_node=found["focus"],
+                message=_preferred_text(found["messages"])
+                or "This node does not satisfy a principle shape.",
+                source_shape=found["shape"],
+                result_path=found["path"],
+                value=found["value"],
+            ))
+    else:
+        results_graph = run_pyshacl(data, shapes)
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         shape = results_graph.value(node, SH.sourceShape)
         severity = _SEVERITY_NAMES.get(str(results_graph.value(node, SH.resultSeverity)),
@@ -245,6 +332,18 @@ def _shacl_results(store) -> list[Result]:
             value=results_graph.value(node, SH.value),
         ))
     return out
+
+
+def _split_shapes():
+    """(core shapes graph, SPARQL constraints) of the shipped shapes, computed once."""
+    shapes = shapes_graph()
+    with _shapes_lock:
+        if "split" not in _shapes_cache:
+            from educluster.validation import sparql_constraints
+
+            _shapes_cache["split"] = (sparql_constraints.core_shapes(shapes),
+                                      sparql_constraints.sparql_constraints(shapes))
+        return _shapes_cache["split"]
 
 
 def _preferred_text(literals) -> str | None:
@@ -368,15 +467,12 @@ def _add_labels(store, report: Report) -> None:
         for term in (r.focus_node, r.value):
             if isinstance(term, URIRef):
                 wanted.add(str(term))
-    principles = {str(p) for p in _checked_principles(True)}
-    principles |= {str(r.principle) for r in report.results if r.principle}
-    labels = _labels(store, wanted | principles)
+    labels = _labels(store, wanted)
     for r in report.results:
         if isinstance(r.focus_node, URIRef):
             r.label = labels.get(str(r.focus_node))
         if isinstance(r.value, URIRef):
             r.value_label = labels.get(str(r.value))
-    report.principle_labels = {p: labels[p] for p in principles if p in labels}
 
 
 def _add_clusters(store, report: Report) -> None:
