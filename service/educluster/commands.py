@@ -25,7 +25,7 @@ from educluster.server import DiskDataset, default_store_path, open_dataset, ser
 from educluster.settings import resolve
 from educluster.store import Store
 from educluster.store.base import rdf_format_for
-from educluster.vocab import DERIVED_GRAPH, PREFIXES
+from educluster.vocab import PREFIXES
 
 #: files at least this large are parsed with a progress bar on standard error
 PROGRESS_MIN_BYTES = 4 * 1024 * 1024
@@ -377,10 +377,6 @@ def export_dataset(
     if export_format.is_dataset:
         return sum(1 for _ in quads)
     return len({ox.Triple(q.subject, q.predicate, q.object) for q in quads})
-
-
-def _is_derived(quad: ox.Quad) -> bool:
-    return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value == DERIVED_GRAPH
 
 
 def _write_file(path: Path, data: bytes) -> None:
