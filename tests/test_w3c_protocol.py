@@ -395,3 +395,58 @@ def test_deprecated_graph_store_transcripts():
     assert unexpected == {}
     fixed = [n for n in DEPRECATED_KNOWN if outcomes.get(n) is None]
     assert fixed == [], "these now pass: take them off DEPRECATED_KNOWN"
+
+
+# -- SPARQL 1.1 Service Description ------------------------------------------------------
+# ``service-description/manifest.ttl`` names three tests in prose; each is encoded here.
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+SD_MANIFEST = SUITE / "service-description" / "manifest.ttl"
+
+
+def _description(live: LiveServer, path: str = "/sparql") -> rdflib.Graph:
+    answer = live.request("GET", path)
+    assert answer.status == 200
+    assert answer.content_type in RDF, answer.content_type  # :returns-rdf
+    return _parse_rdf(answer.body, RDF[answer.content_type])
+
+
+def test_service_description_suite(w3c_dir):
+    graph = rdflib.Graph().parse(SD_MANIFEST, format="turtle")
+    manifest = graph.value(predicate=rdflib.RDF.type, object=MF.Manifest)
+    entries = Collection(graph, graph.value(manifest, MF.entries))
+    names = {str(e).rsplit("#", 1)[-1] for e in entries}
+    assert names == {"has-endpoint-triple", "returns-rdf", "conforms-to-schema"}
+    with _fresh_server() as live:
+        _load_graphs(live, Case("", "", {"http://example.org/g": Path("data1.nt")}),
+                     SUITE / "protocol")
+        for path in ("/sparql", "/sparql/"):
+            description = _description(live, path)
+            # :has-endpoint-triple: a service whose sd:endpoint is the URL asked
+            endpoint = rdflib.URIRef(live.url + path)
+            services = set(description.subjects(SD.endpoint, endpoint))
+            assert len(services) == 1
+            service = services.pop()
+            # :conforms-to-schema: the terms are used as the vocabulary defines them
+            assert (service, rdflib.RDF.type, SD.Service) in description
+            languages = set(description.objects(service, SD.supportedLanguage))
+            assert languages and languages <= {SD.SPARQL10Query, SD.SPARQL11Query,
+                                               SD.SPARQL11Update}
+            assert set(description.objects(service, SD.feature)) <= {
+                SD.DereferencesURIs, SD.UnionDefaultGraph, SD.RequiresDataset,
+                SD.EmptyGraphs, SD.BasicFederatedQuery}
+            for fmt in description.objects(service, SD.resultFormat):
+                assert str(fmt).startswith("http://www.w3.org/ns/formats/")
+            dataset = description.value(service, SD.defaultDataset)
+            assert (dataset, rdflib.RDF.type, SD.Dataset) in description
+            default_graph = description.value(dataset, SD.defaultGraph)
+            assert (default_graph, rdflib.RDF.type, SD.Graph) in description
+            named = list(description.objects(dataset, SD.namedGraph))
+            assert named
+            for node in named:
+                assert (node, rdflib.RDF.type, SD.NamedGraph) in description
+                assert isinstance(description.value(node, SD.name), rdflib.URIRef)
+                graph_node = description.value(node, SD.graph)
+                assert (graph_node, rdflib.RDF.type, SD.Graph) in description
+            assert rdflib.URIRef("http://example.org/g") in set(
+                description.objects(None, SD.name))
