@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -452,3 +453,47 @@ def test_layout_keeps_nodes_apart_and_inside_the_picture():
     assert svg.count('class="edge horizontal"') == 1
     assert net.single_points(edges) == {"n0"}
     assert net.natural_key("No. 2") < net.natural_key("No. 10")
+
+
+def _path_points(d: str) -> tuple[tuple[float, float], tuple[float, float], list]:
+    numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    start, end = (numbers[0], numbers[1]), (numbers[-2], numbers[-1])
+    control = (numbers[2], numbers[3]) if "Q" in d else None
+    points = []
+    for i in range(1, 40):
+        t = i / 40
+        if control is None:
+            points.append((start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t))
+        else:
+            u = 1 - t
+            points.append((u * u * start[0] + 2 * u * t * control[0] + t * t * end[0],
+                           u * u * start[1] + 2 * u * t * control[1] + t * t * end[1]))
+    return start, end, points
+
+
+@pytest.mark.parametrize("name", [
+    "tashkent-teacher-education-cluster", "fergana-professional-development-cluster",
+    "preschool-education-cluster", "methodological-cluster", "ulyanovsk-educational-holding",
+    "flawed-failure-tolerance-cluster"])
+def test_no_link_runs_through_a_member_it_does_not_join(client, name):
+    """A line through a node would read as a cooperation with it (the failure-tolerance
+    example's star must not look like a chain)."""
+    html = client.get(f"/clusters/{name}").get_data(as_text=True)
+    centres = {}
+    for match in re.finditer(r'<g class="node[^"]*" data-iri="([^"]+)".*?class="shape" '
+                             r'(?:cx="([\d.]+)" cy="([\d.]+)"|x="([\d.]+)" y="([\d.]+)" '
+                             r'width="([\d.]+)")', html, flags=re.S):
+        iri, cx, cy, x, y, w = match.groups()
+        centres[iri] = (float(cx), float(cy)) if cx else (float(x) + float(w) / 2,
+                                                         float(y) + float(w) / 2)
+    edges = re.findall(r'<path class="edge [^"]*" d="([^"]+)" data-a="([^"]+)" '
+                       r'data-b="([^"]+)"', html)
+    assert centres and edges
+    for d, a, b in edges:
+        start, end, points = _path_points(d)
+        assert math.dist(start, centres[a]) < 1 and math.dist(end, centres[b]) < 1
+        for iri, centre in centres.items():
+            if iri in (a, b):
+                continue
+            nearest = min(math.dist(p, centre) for p in points)
+            assert nearest >= net.RADIUS + 2, f"the link {a} - {b} runs through {iri}"

@@ -46,11 +46,14 @@ WIDTH = 960
 PAD = 24
 MIN_SPACING = 100
 RADIUS = 13
-LABEL_CHARS = 17
-LABEL_LINES = 3
+LABEL_CHARS = 18
+LABEL_LINES = 4
 LINE_HEIGHT = 12
 ROW_HEADING = 24
 LINE_GAP = 94  # from one line of nodes to the next
+#: horizontal shifts of the centres of short lines, in turn, so that rows of one or two
+#: members do not stack in one column (where a link would seem to pass through them)
+STAGGER = (0.0, -150.0, 150.0)
 
 
 @dataclass
@@ -118,7 +121,10 @@ def layout(nodes: list[Node], edges: list[Edge]) -> Network:
             spacing = (WIDTH - 2 * PAD) / min(per_line, max(len(chunk), 1))
             if lines > 1:
                 spacing = (WIDTH - 2 * PAD) / per_line
-            start = WIDTH / 2 - spacing * (len(chunk) - 1) / 2
+            centre = WIDTH / 2
+            if len(chunk) <= 2:
+                centre += STAGGER[line_index % len(STAGGER)]
+            start = centre - spacing * (len(chunk) - 1) / 2
             for j, node in enumerate(chunk):
                 node.x = round(start + j * spacing, 1)
                 node.y = y + RADIUS + 14  # room for a tag above the node
@@ -146,15 +152,53 @@ def _wrap(label: str) -> list[str]:
     return lines
 
 
-def _edge_path(a: Node, b: Node) -> str:
+CLEARANCE = RADIUS + 5  # how far a link keeps from the centre of a node it does not join
+
+
+def _quadratic(a: tuple[float, float], c: tuple[float, float], b: tuple[float, float],
+               steps: int = 24) -> list[tuple[float, float]]:
+    out = []
+    for i in range(1, steps):
+        t = i / steps
+        u = 1 - t
+        out.append((u * u * a[0] + 2 * u * t * c[0] + t * t * b[0],
+                    u * u * a[1] + 2 * u * t * c[1] + t * t * b[1]))
+    return out
+
+
+def _clear(points: list[tuple[float, float]], others: list[Node]) -> bool:
+    return all(math.hypot(x - n.x, y - n.y) >= CLEARANCE for n in others for x, y in points)
+
+
+def _edge_path(a: Node, b: Node, nodes: list[Node] | None = None) -> str:
+    """A straight line, or, where that would run through (or look like it runs through)
+    another node, the gentlest curve that passes none: a link must never suggest a
+    cooperation with a node it does not touch."""
+    others = [n for n in (nodes or []) if n is not a and n is not b]
+    start, end = (a.x, a.y), (b.x, b.y)
+    mid = ((a.x + b.x) / 2, (a.y + b.y) / 2)
+    length = math.hypot(b.x - a.x, b.y - a.y) or 1.0
+    normal = (-(b.y - a.y) / length, (b.x - a.x) / length)
     if a.line == b.line:
-        # a link along one line of nodes arcs above it, so that it does not run through
-        # the nodes between its ends
-        dx = abs(b.x - a.x)
-        lift = min(70.0, 12 + dx * 0.18)
-        mx, my = (a.x + b.x) / 2, a.y - lift
-        return f"M{a.x:.1f},{a.y:.1f} Q{mx:.1f},{my:.1f} {b.x:.1f},{b.y:.1f}"
-    return f"M{a.x:.1f},{a.y:.1f} L{b.x:.1f},{b.y:.1f}"
+        # along one line of nodes: an arc above it
+        if normal[1] > 0:
+            normal = (-normal[0], -normal[1])
+        bends = [12 + abs(b.x - a.x) * 0.09 + 15 * k for k in range(10)]
+    else:
+        straight = [(a.x + (b.x - a.x) * i / 24, a.y + (b.y - a.y) * i / 24) for i in range(1, 24)]
+        if _clear(straight, others):
+            return f"M{a.x:.1f},{a.y:.1f} L{b.x:.1f},{b.y:.1f}"
+        bends = [v for k in range(1, 12) for v in (25 * k, -25 * k)]
+    best = None
+    for bend in bends:
+        # a quadratic curve peaks at half its control point's distance from the chord
+        control = (mid[0] + normal[0] * bend * 2, mid[1] + normal[1] * bend * 2)
+        if best is None:
+            best = control
+        if _clear(_quadratic(start, control, end), others):
+            best = control
+            break
+    return f"M{a.x:.1f},{a.y:.1f} Q{best[0]:.1f},{best[1]:.1f} {b.x:.1f},{b.y:.1f}"
 
 
 def orientation_word(orientation: str | None) -> str:
@@ -196,7 +240,7 @@ def render_svg(network: Network, *, title: str) -> Markup:
         word = orientation_word(edge.orientation)
         css = {"vertical": "vertical", "horizontal": "horizontal"}.get(word, "unoriented")
         out.append(
-            f'<path class="edge {css}" d="{_edge_path(a, b)}" data-a="{e(a.iri)}" '
+            f'<path class="edge {css}" d="{_edge_path(a, b, network.nodes)}" data-a="{e(a.iri)}" '
             f'data-b="{e(b.iri)}" data-orientation="{css}">'
             f'<title>{e(word.capitalize())} cooperation: {e(a.label)} and {e(b.label)}'
             f'{" (" + e(edge.title) + ")" if edge.title else ""}</title></path>'
