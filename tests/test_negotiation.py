@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from educluster.sparql.negotiation import (
     BY_NAME,
@@ -113,3 +115,35 @@ def test_every_format_has_a_unique_name_and_text_types_say_utf8():
     names = [f.name for f in FORMATS]
     assert len(names) == len(set(names))
     assert BY_NAME["turtle"].content_type == "text/turtle; charset=utf-8"
+
+
+
+MEDIA = st.sampled_from(["text/turtle", "text/*", "*/*", "application/json", "text/csv",
+                         "application/sparql-results+json", "application/rdf+xml", "image/png",
+                         "garbage", "", "*", "a/b/c", "text/"])
+PARAMS = st.sampled_from(["", ";q=0", ";q=0.5", ";q=1", ";q=x", ";level=1", ";q=2", ";q=-1"])
+ACCEPT = st.lists(st.tuples(MEDIA, PARAMS).map("".join), max_size=6).map(", ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ACCEPT, st.sampled_from(["bindings", "boolean", "graph"]))
+def test_any_accept_header_gives_a_fitting_format_or_a_clear_refusal(accept, kind):
+    try:
+        fmt = choose(kind, accept)
+    except NotAcceptable as exc:
+        assert "gives" in str(exc)
+        return
+    assert kind in fmt.kinds
+    # never a format the client refused explicitly
+    for r in parse_accept(accept):
+        if r.q == 0 and r.type != "*" and r.subtype != "*" and r.params == ():
+            assert fmt.media_type != f"{r.type}/{r.subtype}" or any(
+                q.q > 0 and q.matches(fmt.media_type) and q.specificity >= 2
+                for q in parse_accept(accept))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_parse_accept_never_fails(header):
+    for r in parse_accept(header):
+        assert 0.0 <= r.q <= 1.0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from educluster.errors import ForbiddenOperation, InputError
 from educluster.sparql import safety
@@ -187,3 +189,36 @@ def test_the_lexer_is_linear_on_unterminated_strings_and_iris():
     for text in ('"""' + "a" * 200_000, "'" + "a" * 200_000, "<" + "a" * 200_000,
                  '"a' * 50_000, "<a" * 50_000, "1" * 200_000 + "x"):
         assert len(analyse("SERVICE " + text).service) == 1  # found, whatever follows
+
+
+# -- properties ---------------------------------------------------------------------------
+
+
+WORDS = st.sampled_from(["SERVICE", "service", "LOAD", "FROM", "NAMED", "<http://x/>", "{",
+                         "}", "#", "'", '"', "'''", '"""', "\\", "?s", "ex:p", " ", "\t",
+                         "SILENT", "a", "é", "<", ">"])
+FREE_TEXT = st.lists(WORDS, max_size=30).map("".join)
+
+
+def sparql_string(text: str) -> str:
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+@settings(max_examples=300, deadline=None)
+@given(FREE_TEXT, FREE_TEXT)
+def test_text_in_strings_and_comments_is_never_a_keyword(in_string, in_comment):
+    comment = in_comment.replace("\n", " ").replace("\r", " ")
+    query = f"SELECT * WHERE {{ ?s ?p {sparql_string(in_string)} }} # {comment}\n"
+    analysis = analyse(query)
+    assert analysis.service == [] and analysis.load == [] and analysis.from_graphs == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(FREE_TEXT, st.sampled_from(["", " SILENT"]), st.booleans())
+def test_a_real_service_is_always_found(in_string, silent, uppercase):
+    keyword = "SERVICE" if uppercase else "service"
+    query = (f"SELECT * WHERE {{ ?s ?p {sparql_string(in_string)} # {{ SERVICE\n"
+             f"  {keyword}{silent} <http://remote.example/sparql> {{ ?a ?b ?c }} }}")
+    assert analyse(query).service == ["http://remote.example/sparql"]
