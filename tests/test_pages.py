@@ -497,3 +497,11 @@ def test_no_link_runs_through_a_member_it_does_not_join(client, name):
                 continue
             nearest = min(math.dist(p, centre) for p in points)
             assert nearest >= net.RADIUS + 2, f"the link {a} - {b} runs through {iri}"
+
+
+def test_resource_page_of_a_cluster_links_to_its_cluster_page(client):
+    html = client.get("/id/tashkent-teacher-education-cluster", headers=HTML).get_data(
+        as_text=True)
+    assert 'href="/clusters/tashkent-teacher-education-cluster"' in html
+    member = client.get("/id/chirchik-state-pedagogical-institute", headers=HTML)
+    assert 'href="/clusters/' not in member.get_data(as_text=True).split("<main>")[1]

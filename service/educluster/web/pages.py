@@ -73,7 +73,9 @@ def anchor(iri: str) -> str:
     return "r-" + hashlib.sha1(iri.encode("utf-8")).hexdigest()[:12]
 
 
+@bp.app_template_global()
 def cluster_url(iri: str) -> str:
+    """The address of a cluster's page (``/clusters/NAME``, or ``/cluster?iri=``)."""
     base = linking.base_iri()
     if iri.startswith(base) and len(iri) > len(base):
         return url_for("pages.cluster", name=iri[len(base):])
