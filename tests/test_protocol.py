@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.query import Result
-from SPARQLWrapper import CSV, JSON, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from educluster.dataset import MemoryDataset
@@ -130,6 +130,17 @@ def test_construct_through_sparqlwrapper(server):
     client = wrapper(server, f"DESCRIBE <{E}carol>", N3)
     graph = rdflib.Graph().parse(data=client.query().convert(), format="turtle")
     assert (rdflib.URIRef(E + "carol"), rdflib.URIRef(E + "age"), rdflib.Literal(42)) in graph
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, N3, XML, RDFXML, JSONLD])
+@pytest.mark.parametrize("method", ["GET", POST])
+def test_construct_in_every_sparqlwrapper_format(server, fmt, method):
+    construct = f"CONSTRUCT {{ ?s <{E}label> ?n }} WHERE {{ ?s <{E}name> ?n }}"
+    response = wrapper(server, construct, fmt, method).query()
+    media = response.response.headers["Content-Type"].split(";")[0]
+    rdflib_format = {"text/turtle": "turtle", "application/rdf+xml": "xml",
+                     "application/ld+json": "json-ld"}[media]
+    assert len(parse_triples(response.response.read(), rdflib_format)) == 4
 
 
 @pytest.mark.parametrize("accept, rdflib_format", [
