@@ -109,11 +109,11 @@ class Rule:
 
     def scoped(self, iris: list[str]) -> Rule:
         """The same rule, deriving only triples whose subject is one of ``iris``: a
-        ``VALUES`` block where the rule marks its scope (``# scope``), else last (on
+        ``VALUES`` block wherever the rule marks its scope (``# scope``), else last (on
         Oxigraph a leading block is joined after the ontology sub-selects, not before)."""
         values = f"VALUES {self.subject} {{ {' '.join(f'<{i}>' for i in iris)} }}"
         if _SCOPE in self.where:
-            where = self.where.replace(_SCOPE, values, 1)
+            where = self.where.replace(_SCOPE, values)
         else:
             where = self.where + "  " + values + "\n"
         return Rule(self.name, self.template, where)
@@ -310,31 +310,35 @@ COOPERATION_ORIENTATION = Rule(
 # -- R2: a cluster's orientation ------------------------------------------------------
 # Without aggregates: Virtuoso cannot join a grouped sub-select with what follows it
 # ("Aggregate function not allowed in context") and evaluates sameTerm() inside IF() to
-# false; one row per orientation and an EXISTS test for each is portable.
-_HAS_VERTICAL = (
-    f"EXISTS {{ ?v ec:inCluster ?cluster . GRAPH {D} {{ ?v ec:orientation ec:Vertical }} }}"
-)
-_HAS_HORIZONTAL = (
-    f"EXISTS {{ ?h ec:inCluster ?cluster . GRAPH {D} {{ ?h ec:orientation ec:Horizontal }} }}"
-)
+# false.  Without a correlated EXISTS per cluster either: Oxigraph evaluates such an
+# EXISTS over every cooperation again for each cluster.  So: the set of clusters with a
+# vertical cooperation and the set with a horizontal one, each computed once, and their
+# intersection (mixed) and differences (MINUS: vertical only, horizontal only).
+def _clusters_with(orientation: str) -> str:
+    return f"""{{ SELECT DISTINCT ?cluster WHERE {{
+       # scope
+       ?cooperation ec:inCluster ?cluster .
+       GRAPH {D} {{ ?cooperation ec:orientation {orientation} }}
+       FILTER (!isLiteral(?cluster))
+    }} }}"""
+
 
 CLUSTER_ORIENTATION = Rule(
     "cluster-orientation",
     "?cluster ec:orientation ?orientation . ?cluster a ?class",
     f"""
-  {{ SELECT DISTINCT ?cluster WHERE {{
-       # scope
-       ?cooperation ec:inCluster ?cluster .
-       GRAPH {D} {{ ?cooperation ec:orientation ?o }}
-       FILTER (!isLiteral(?cluster))
-  }} }}
-  VALUES (?orientation ?class) {{
-    (ec:Mixed ec:MixedCluster) (ec:Vertical ec:VerticalCluster)
-    (ec:Horizontal ec:HorizontalCluster) }}
-  FILTER ((?orientation = ec:Mixed && {_HAS_VERTICAL} && {_HAS_HORIZONTAL})
-          || (?orientation = ec:Vertical && {_HAS_VERTICAL} && !{_HAS_HORIZONTAL})
-          || (?orientation = ec:Horizontal && !{_HAS_VERTICAL} && {_HAS_HORIZONTAL}))
-  FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation ; a ?class }} }}
+  {{ {_clusters_with("ec:Vertical")}
+    {_clusters_with("ec:Horizontal")}
+    BIND (ec:Mixed AS ?orientation) BIND (ec:MixedCluster AS ?class) }}
+  UNION
+  {{ {_clusters_with("ec:Vertical")}
+    MINUS {_clusters_with("ec:Horizontal")}
+    BIND (ec:Vertical AS ?orientation) BIND (ec:VerticalCluster AS ?class) }}
+  UNION
+  {{ {_clusters_with("ec:Horizontal")}
+    MINUS {_clusters_with("ec:Vertical")}
+    BIND (ec:Horizontal AS ?orientation) BIND (ec:HorizontalCluster AS ?class) }}
+  FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation }} }}
 """,
 )
 
