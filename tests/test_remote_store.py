@@ -517,3 +517,16 @@ def test_validation_of_data_pulled_from_virtuoso_matches_the_file(remote, root, 
     assert from_store == from_file
     if name.startswith("flawed/"):
         assert from_store["counts"]["Warning"] + from_store["counts"]["Violation"] > 0
+
+
+@pytest.mark.virtuoso
+def test_a_query_past_the_time_limit_is_a_timeout_not_a_partial_answer(virtuoso):
+    from educluster.errors import QueryTimeout
+
+    store = virtuoso.store(query_time_limit=0.3)
+    # Virtuoso's own graphs are enough for a join that runs for seconds
+    slow = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
+            "FILTER (STR(?c) < STR(?f)) }")
+    with pytest.raises(QueryTimeout):
+        store.select(slow)
+    assert store.ask("ASK { }")  # the store answers the next query

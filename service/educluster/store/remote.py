@@ -250,7 +250,9 @@ class RemoteStore(Store):
     ``EDUCLUSTER_ENDPOINT_USER`` / ``EDUCLUSTER_ENDPOINT_PASSWORD``.  ``timeout`` is the
     HTTP timeout of one request, in seconds.  ``batch_triples`` and ``batch_bytes`` bound
     one ``INSERT DATA``; ``page_size`` bounds one page of ``quads()`` (keep it at or
-    below Virtuoso's ``ResultSetMaxRows``).
+    below Virtuoso's ``ResultSetMaxRows``).  ``query_time_limit`` (seconds) is passed to
+    Virtuoso as its per-query ``timeout``, so that the store stops a query the service
+    has given up on.
     """
 
     engine = "remote"
@@ -267,6 +269,7 @@ class RemoteStore(Store):
         batch_triples: int = 2000,
         batch_bytes: int = 1_000_000,
         page_size: int = 5000,
+        query_time_limit: float | None = None,
     ):
         self.query_endpoint = query_endpoint
         self.update_endpoint = update_endpoint or query_endpoint
@@ -280,6 +283,7 @@ class RemoteStore(Store):
         self.batch_triples = batch_triples
         self.batch_bytes = batch_bytes
         self.page_size = page_size
+        self.query_time_limit = query_time_limit
         self._server: str | None = None
         self._probe_lock = threading.Lock()
 
@@ -319,7 +323,9 @@ class RemoteStore(Store):
             message = _message(exc)
             if _COMPILE_ERROR.search(message):  # Virtuoso answers 500 to some bad queries
                 raise QuerySyntaxError(message) from None
-            if "S1TAT" in message or "timeout" in message.lower():
+            if "S1TAT" in message or any(
+                words in message.lower() for words in ("timeout", "execution time")
+            ):
                 raise QueryTimeout(f"the store stopped the query: {message}") from None
             raise StoreError(f"the store at {client.endpoint} failed: {message}") from None
         except urllib.error.HTTPError as exc:
@@ -389,6 +395,10 @@ class RemoteStore(Store):
             client.addParameter("default-graph-uri", graph)
         for graph in named_graphs or ():
             client.addParameter("named-graph-uri", graph)
+        if self.query_time_limit and self.is_virtuoso:
+            # Virtuoso stops the query itself at the limit (an "anytime" answer, refused
+            # below as a time-out) instead of working on after the service gave up.
+            client.addParameter("timeout", str(max(int(self.query_time_limit * 1000), 1)))
         form = client.queryType
         if (form == "DESCRIBE" and default_graph is None and self.is_virtuoso
                 and not _FROM.search(_OPAQUE.sub(" ", text))):
