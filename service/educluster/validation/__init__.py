@@ -158,7 +158,8 @@ def shacl_data_store(store) -> ox.Store:
         data.load(raw.dump(format=ox.RdfFormat.N_QUADS) or b"", format=ox.RdfFormat.N_QUADS)
         graphs = [g for g in data.named_graphs() if g not in (_ONTOLOGY, _DERIVED)]
         data.update(_HANDOVER + "".join(
-            f" ;\nADD <{g.value}> TO DEFAULT" for g in graphs if isinstance(g, ox.NamedNode)))
+            f" ;\nADD <{g.value}> TO DEFAULT" for g in graphs if isinstance(g, ox.NamedNode))
+            + " ;\nDROP NAMED")
         return data
     triples = []
     for q in store.quads("*"):
