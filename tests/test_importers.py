@@ -249,3 +249,19 @@ def test_not_utf8(tmp_path):
 def test_csv_to_quads_takes_one_text():
     quads = csv_to_quads("id,type,region\nc,Cluster,r\n", "x-clusters.csv")
     assert len(quads) == 2
+
+
+def test_the_documented_examples_read():
+    """docs/analyst-forms.md stays true: its YAML and CSV examples are read without error."""
+    import re
+
+    doc = (resource_dir("data").parent / "docs" / "analyst-forms.md")
+    if not doc.exists():  # an installed package ships no docs
+        pytest.skip("docs/ is not beside the installed resources")
+    text = doc.read_text(encoding="utf-8")
+    yaml_example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    assert len(yaml_to_quads(yaml_example, "analyst-forms.md")) > 40
+    csv_example = re.search(r"```\n(id,type,label,located_in.*?)```", text, re.S).group(1)
+    quads = csv_to_quads([("clusters.csv", "id,type,region\nc,EducationalCluster,r\n"),
+                          ("participants.csv", csv_example)])
+    assert any(q.predicate.value == "https://w3id.org/educluster#responsibility" for q in quads)
