@@ -1,6 +1,7 @@
 """How much derived knowledge costs: deriving a synthetic graph, and keeping it current.
 
     .venv/bin/python bench/bench_derivation.py [--triples 1000000] [--seed 1] [--repeat 3]
+                                               [--store disk|memory|both]
 
 Prints, for a synthetic graph (``bench/generate.py``) of about ``--triples`` triples:
 - a bare pyoxigraph bulk load of the N-Triples file (on disk and in memory);
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store", choices=["disk", "memory", "both"], default="both")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"synthetic graph: {n:,} triples (generated in {time.perf_counter() - t0:.1f} s)")
 
         rows = []
-        for where in ("disk", "memory"):
+        for where in ("disk", "memory") if args.store == "both" else (args.store,):
             directory = (tmp_path / f"bare-{where}") if where == "disk" else None
             bare = bare_load(path, directory)
             directory = (tmp_path / f"derived-{where}") if where == "disk" else None
