@@ -54,7 +54,7 @@ def browser(tmp_path_factory):
                 "--disable-component-update", "--disable-sync", "--hide-scrollbars",
                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT)
     driver.set_window_size(*LAPTOP)
@@ -95,6 +95,20 @@ def page_overflows(driver) -> int:
 
 def severe_console_errors(driver) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the browser asked for since the last call (Chrome's network log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def foreign(urls: list[str], server) -> list[str]:
+    return [u for u in urls if not u.startswith((server.url + "/", "data:", "blob:"))]
 
 
 def by_css(driver, selector: str):
@@ -159,11 +173,38 @@ def test_named_query_runs_and_shows_its_rows(server, browser):
     assert "Chirchik State Pedagogical Institute" in text
     shoot(browser, "query-members-laptop")
     shoot(browser, "query-members-phone", PHONE)
-    # nothing was asked of any other host: every resource the page loaded is local
-    entries = browser.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)")
-    assert entries and all(e.startswith(server.url) or e.startswith("data:") for e in entries)
     assert severe_console_errors(browser) == []
+
+
+def test_query_page_asks_nothing_of_other_hosts(server, browser):
+    """No CDN, no prefix.cc, no vocabulary lookups: typing in the editor, running a query
+    and reading the results only ever talk to the service."""
+    from selenium.webdriver.common.keys import Keys
+
+    requested_urls(browser)  # start afresh
+    run_example(browser, server, "Clusters by region")
+    # what YASGUI's prefix, class and property completers would look up elsewhere
+    browser.execute_script("""
+        const yasqe = window.educlusterYasgui.getTab().getYasqe();
+        yasqe.setValue('SELECT * WHERE {\\n  ?x a foaf:Pe');
+        yasqe.focus();
+        yasqe.setCursor(yasqe.lineCount(), 0);""")
+    field = by_css(browser, ".tabPanel.active .CodeMirror textarea")[0]
+    field.send_keys("rs")
+    field.send_keys(Keys.CONTROL, " ")
+    field.send_keys(" .\n  ?x foaf:na")
+    field.send_keys(Keys.CONTROL, " ")
+    field.send_keys("\n}\n")
+    browser.execute_script("""
+        const yasqe = window.educlusterYasgui.getTab().getYasqe();
+        yasqe.setCursor(0, 0);""")
+    field.send_keys("PREFIX fo")
+    field.send_keys(Keys.CONTROL, " ")
+    browser.execute_script("return new Promise(r => setTimeout(r, 1500))")
+    urls = requested_urls(browser)
+    assert any(u.startswith(server.url + "/sparql") for u in urls)  # the query itself
+    assert any("vendor/yasgui" in u for u in urls)
+    assert foreign(urls, server) == []
 
 
 def test_a_result_links_to_the_resource_page(server, browser):

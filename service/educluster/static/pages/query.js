@@ -5,6 +5,9 @@
 (function () {
   "use strict";
 
+  /* the editor's completers that work offline (the prefix list is bundled) */
+  var OFFLINE_COMPLETERS = ["prefixes", "variables"];
+
   function localHref(iri, config) {
     if (iri.indexOf(config.base) === 0 && iri.length > config.base.length) {
       return config.resourcePath + iri.slice(config.base.length);
@@ -41,6 +44,15 @@
       host.textContent = "The SPARQL editor could not be loaded.";
       return;
     }
+    // Completers that ask other hosts (LOV for classes and properties) stay off.  The
+    // editor's defaults are changed, not overridden: YASGUI merges a list given in its
+    // configuration item by item into the default list, which would keep them.
+    var Yasqe = YasguiClass.Yasqe;
+    if (Yasqe && Yasqe.defaults && Array.isArray(Yasqe.defaults.autocompleters)) {
+      Yasqe.defaults.autocompleters = Yasqe.defaults.autocompleters.filter(function (name) {
+        return OFFLINE_COMPLETERS.indexOf(name) >= 0;
+      });
+    }
     var yasgui = new YasguiClass(host, {
       requestConfig: { endpoint: config.endpoint, method: "POST" },
       copyEndpointOnNewTab: true,
@@ -53,12 +65,21 @@
       corsProxy: undefined,
       tabName: "Query",
       yasqe: {
-        autocompleters: ["prefixes", "variables"],
         prefixCcApi: null,
         resizeable: true,
       },
     });
     window.educlusterYasgui = yasgui;
+    function offline(tab) {
+      var yasqe = tab && tab.getYasqe && tab.getYasqe();
+      if (!yasqe) return;
+      (yasqe.config.autocompleters || []).slice().forEach(function (name) {
+        if (OFFLINE_COMPLETERS.indexOf(name) < 0) yasqe.disableCompleter(name);
+      });
+    }
+    yasgui.on("tabChange", function (_, tab) { offline(tab); });
+    yasgui.on("tabSelect", function (_, id) { offline(yasgui.getTab(id)); });
+    yasgui.on("query", function (_, tab) { offline(tab); });
 
     // first visit (or the named queries changed): one tab per named query
     var known = {};
@@ -108,6 +129,7 @@
       if (a) event.stopPropagation();
     }, true);
 
+    Object.keys(yasgui._tabs || {}).forEach(function (id) { offline(yasgui.getTab(id)); });
     relink(host, config);
     new MutationObserver(function () { relink(host, config); })
       .observe(host, { childList: true, subtree: true });
