@@ -530,3 +530,15 @@ def test_a_query_past_the_time_limit_is_a_timeout_not_a_partial_answer(virtuoso)
     with pytest.raises(QueryTimeout):
         store.select(slow)
     assert store.ask("ASK { }")  # the store answers the next query
+
+
+@pytest.mark.virtuoso
+def test_first_start_content_loads_in_batches_virtuoso_can_compile(virtuoso):
+    """The ontology, shapes and examples (about 5,000 triples, many literals) go in with
+    the default batch size, halved where Virtuoso finds a batch too large to compile."""
+    from educluster.server import initial_quads
+
+    store = empty_remote_store(virtuoso, batch_triples=5000)
+    quads = initial_quads(examples=True)
+    store.add_quads(quads)
+    assert store.triple_count() == len(set(quads))

@@ -428,12 +428,26 @@ def _open_remote(settings: dict, *, prepare: bool) -> Dataset:
     from educluster.store.remote import RemoteStore
     from educluster.vocab import ONTOLOGY_GRAPH
 
-    dataset = RemoteDataset(RemoteStore(settings["endpoint"], settings.get("update_endpoint")))
-    if prepare and not dataset.reader().ask(f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"):
+    query_timeout = float(settings.get("query_timeout") or 0)
+    store = RemoteStore(
+        settings["endpoint"], settings.get("update_endpoint"),
+        query_time_limit=query_timeout or None, timeout=max(60.0, 2 * query_timeout),
+    )
+    dataset = RemoteDataset(store)
+    ask = f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
+    if prepare and not dataset.reader().ask(ask):
         quads = initial_quads(examples=bool(settings.get("load_examples", True)))
-        dataset.write(lambda store: store.add_quads(quads))
-        print(f"educluster: loaded the first-start content into {settings['endpoint']}",
-              file=sys.stderr)
+
+        def load_once(store) -> bool:
+            # Checked again under the write lease: instances starting together load once.
+            if store.ask(ask):
+                return False
+            store.add_quads(quads)
+            return True
+
+        if dataset.write(load_once):
+            print(f"educluster: loaded the first-start content into {settings['endpoint']}",
+                  file=sys.stderr)
     return dataset
 
 
