@@ -108,7 +108,10 @@ def requested_urls(driver) -> list[str]:
 
 
 def foreign(urls: list[str], server) -> list[str]:
-    return [u for u in urls if not u.startswith((server.url + "/", "data:", "blob:"))]
+    """The requests that went over the network to anything but the service (the
+    browser's own chrome:// pages are not network requests)."""
+    return [u for u in urls if u.startswith(("http:", "https:", "ws:", "wss:", "ftp:"))
+            and not u.startswith(server.url + "/")]
 
 
 def by_css(driver, selector: str):
@@ -126,6 +129,7 @@ def test_home_page_shows_counts_and_the_endpoint(server, browser):
     example = by_css(browser, "#sparqlwrapper-example")[0].text
     assert f'SPARQLWrapper("{server.url}/sparql")' in example
     assert by_css(browser, "button.copy")
+    assert foreign(requested_urls(browser), server) == []
     shoot(browser, "home-laptop")
     browser.set_window_size(*PHONE)
     assert page_overflows(browser) == 0
@@ -246,6 +250,7 @@ def test_tashkent_cluster_network_has_30_members(server, browser):
     assert svg.size["width"] > 600 and svg.size["height"] > 400
     principles = by_css(browser, "#validation tr.principle")
     assert len(principles) >= 10 and all("ok" in p.get_attribute("class") for p in principles)
+    assert foreign(requested_urls(browser), server) == []
     shoot(browser, "cluster-tashkent-laptop")
     browser.set_window_size(*PHONE)
     assert page_overflows(browser) == 0  # the picture scrolls inside its box
@@ -293,6 +298,7 @@ def test_validate_an_uploaded_flawed_definition(server, browser):
     assert any(r["principle"].endswith("#Leadership") for r in report["results"])
     assert by_css(browser, 'a[download="validation-report.ttl"]')[0] \
         .get_attribute("href").startswith("data:text/turtle")
+    assert foreign(requested_urls(browser), server) == []
     shoot(browser, "validate-leadership-laptop")
     browser.set_window_size(*PHONE)
     assert page_overflows(browser) == 0
