@@ -505,3 +505,17 @@ def test_resource_page_of_a_cluster_links_to_its_cluster_page(client):
     assert 'href="/clusters/tashkent-teacher-education-cluster"' in html
     member = client.get("/id/chirchik-state-pedagogical-institute", headers=HTML)
     assert 'href="/clusters/' not in member.get_data(as_text=True).split("<main>")[1]
+
+
+@pytest.mark.java
+def test_validation_page_checks_the_ontology_axioms_on_request(client):
+    text = flawed_path("leadership").read_text(encoding="utf-8")
+    html = client.post("/validate/ui", data={"definition": text, "format": "turtle",
+                                             "owl": "on"},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    statuses = violated_principles(html)
+    assert statuses[EC + "OntologyConsistency"] == "ok"
+    assert statuses[EC + "Leadership"] == "violated"
+    assert 'name="owl" value="on" checked' in html  # the choice is kept
+    without = violated_principles(validate_text(client, text).get_data(as_text=True))
+    assert EC + "OntologyConsistency" not in without

@@ -167,7 +167,15 @@ def _quadratic(a: tuple[float, float], c: tuple[float, float], b: tuple[float, f
 
 
 def _clear(points: list[tuple[float, float]], others: list[Node]) -> bool:
-    return all(math.hypot(x - n.x, y - n.y) >= CLEARANCE for n in others for x, y in points)
+    if not points:
+        return True
+    # only the nodes near the path's bounding box can be in its way
+    x0 = min(p[0] for p in points) - CLEARANCE
+    x1 = max(p[0] for p in points) + CLEARANCE
+    y0 = min(p[1] for p in points) - CLEARANCE
+    y1 = max(p[1] for p in points) + CLEARANCE
+    near = [n for n in others if x0 <= n.x <= x1 and y0 <= n.y <= y1]
+    return all(math.hypot(x - n.x, y - n.y) >= CLEARANCE for n in near for x, y in points)
 
 
 def _edge_path(a: Node, b: Node, nodes: list[Node] | None = None) -> str:
