@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from educluster.errors import EduclusterError
@@ -657,7 +657,6 @@ def test_the_check_does_not_change_the_data_it_is_given():
     assert (URIRef("https://w3id.org/educluster/id/c"), EC.region, Literal("Tashkent")) \
         not in reasoner_input
     assert (URIRef("https://w3id.org/educluster/id/c"), RDF.type, EC.Cluster) in reasoner_input
-    assert not any(isinstance(o, BNode) and p == RDF.type for _, p, o in data)
 
 
 @pytest.mark.java
@@ -755,3 +754,23 @@ def test_an_explicit_sector_or_level_other_than_the_default_is_consistent():
         id:a a ec:PublicAuthority ; ec:sector ec:EducationSector , ec:GovernmentSector .
     """)
     assert check_consistency(data, justify=False) == []
+
+
+def test_unique_names_cover_exactly_the_names_a_reasoner_could_merge():
+    from educluster.owl import _Model, ontology_graph
+
+    data = turtle("""
+        id:c a ec:Cluster ; ec:region id:r1 , id:r2 ; ec:commonGoal id:g .
+        id:k a ec:Cooperation ; ec:inCluster id:c ; ec:partner id:s , id:u .
+    """)
+    graph = _Model(ontology_graph(), data).reasoner_graph(unique_names=True)
+    ontology_groups = {g for g in ontology_graph().subjects(RDF.type, OWL.AllDifferent)}
+    groups = [set(graph.items(graph.value(g, OWL.distinctMembers)))
+              for g in graph.subjects(RDF.type, OWL.AllDifferent)]
+    assert len(groups) == len(ontology_groups) + 1
+    names = {str(x).rsplit("/", 1)[-1] for group in groups for x in group
+             if str(x).startswith("https://w3id.org/educluster/id/")}
+    # values of the functional ec:region and ec:inCluster; not the goal, the partners or k
+    assert names == {"r1", "r2", "c"}
+    plain = _Model(ontology_graph(), data).reasoner_graph(unique_names=False)
+    assert len(list(plain.subjects(RDF.type, OWL.AllDifferent))) == len(ontology_groups)
