@@ -184,6 +184,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("- a list\n", "expected a mapping"),
+    ("a: &x [1, 2]\nb: [*x, *x]\n", "aliases (*name) are not allowed"),
     ("regions: []\n", "no cluster"),
     ("cluster: {id: c, region: r}\nspam: 1\n", "key spam"),
     ("cluster: {id: c, members: [{id: s, type: School, located_in: 'two words'}]}\n",

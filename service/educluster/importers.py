@@ -159,7 +159,7 @@ def yaml_to_quads(text: str, source: str = "input.yaml") -> list[ox.Quad]:
     import yaml
 
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_loader_class())  # a SafeLoader without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -171,6 +171,24 @@ def yaml_to_quads(text: str, source: str = "input.yaml") -> list[ox.Quad]:
         raise InputError("expected a mapping with the keys cluster (or clusters), regions, "
                          "roles, goals, people", source=source)
     return _Builder(source, "key").document(doc)
+
+
+def _loader_class():
+    """PyYAML's safe loader without aliases: ``*name`` references let a few lines expand
+    into an enormous document (the "billion laughs"), and a cluster definition never needs
+    them."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in a cluster definition",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 # ---------------------------------------------------------------------------- CSV
