@@ -211,6 +211,20 @@ def test_query_page_asks_nothing_of_other_hosts(server, browser):
     assert foreign(urls, server) == []
 
 
+def test_query_page_keeps_its_tabs_across_visits(server, browser):
+    """The named queries become tabs once; coming back shows the same tabs, not copies."""
+    from educluster import named_queries as nq
+
+    browser.get(server.url + "/query")
+    tabs = wait_for(browser, lambda d: by_css(d, ".yasgui .tabsList .tab"), "the tabs")
+    names = [t.text.split("\n")[0].strip() for t in tabs]  # without the close button
+    summaries = [q.summary for q in nq.named_queries().values()]
+    assert [n for n in names if n] == summaries
+    browser.refresh()
+    again = wait_for(browser, lambda d: by_css(d, ".yasgui .tabsList .tab"), "the tabs")
+    assert [t.text.split("\n")[0].strip() for t in again] == names
+
+
 def test_a_result_links_to_the_resource_page(server, browser):
     run_example(browser, server, "Members of a cluster, by kind")
     selector = ('.tabPanel.active .yasr a.local-resource'

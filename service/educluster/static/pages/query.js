@@ -89,10 +89,21 @@
       var tab = yasgui.getTab(ids[i]);
       if (tab) known[tab.getName()] = ids[i];
     }
-    var seeded = known[config.tabs.length ? config.tabs[0].name : ""];
+    // The named queries become tabs once per browser (and again when they change, since
+    // the persistence id carries their digest); after that the tabs are the user's own:
+    // a tab closed stays closed, an edited query stays edited.
+    var seededKey = config.persistenceId + "-seeded";
+    var seeded = false;
+    try { seeded = window.localStorage.getItem(seededKey) === "1"; } catch (e) { /* none */ }
     if (!seeded) {
-      var blank = ids.slice();
+      var blank = ids.filter(function (id) {
+        var tab = yasgui.getTab(id);
+        return tab && !(tab.getName() in known && config.tabs.some(function (t) {
+          return t.name === tab.getName();
+        }));
+      });
       config.tabs.forEach(function (t, index) {
+        if (known[t.name]) return;
         var created = yasgui.addTab(index === 0, {
           name: t.name,
           yasqe: { value: t.query },
@@ -105,6 +116,8 @@
         var tab = yasgui.getTab(id);
         if (tab) tab.close();
       });
+      if (config.tabs.length) yasgui.selectTabId(known[config.tabs[0].name]);
+      try { window.localStorage.setItem(seededKey, "1"); } catch (e) { /* none */ }
     }
 
     var select = document.getElementById("example-select");
