@@ -542,3 +542,23 @@ def test_first_start_content_loads_in_batches_virtuoso_can_compile(virtuoso):
     quads = initial_quads(examples=True)
     store.add_quads(quads)
     assert store.triple_count() == len(set(quads))
+
+
+@pytest.mark.virtuoso
+def test_service_over_virtuoso_dereferences_resources(service):
+    from educluster.vocab import ID_IRI
+
+    service.store.load(
+        f"""@prefix ec: <{EC_IRI}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{ID_IRI}remote-school> a ec:GeneralSecondarySchool ; rdfs:label "Remote school"@en .""",
+        ox.RdfFormat.TURTLE, graph=G2,
+    )
+    from educluster.reasoning import materialize
+
+    materialize(service.store)
+    page = service.request("GET", "/id/remote-school", headers={"Accept": "text/turtle"})
+    assert page.status == 200, page.text
+    triples = list(ox.parse(page.body, format=ox.RdfFormat.TURTLE))
+    assert ox.Literal("Remote school", language="en") in {t.object for t in triples}
+    html = service.request("GET", "/id/remote-school", headers={"Accept": "text/html"})
+    assert html.status == 200 and "Remote school" in html.text

@@ -182,14 +182,17 @@ def describe(store: Store, iri: str, *, max_incoming: int = MAX_INCOMING) -> Des
     derived_graph = ox.NamedNode(DERIVED_GRAPH)
 
     def only_derived(s: str, o: str) -> str:
+        # OPTIONAL and BOUND rather than EXISTS inside BIND, which Virtuoso cannot compile
         return (
-            f"(EXISTS {{ GRAPH {derived_graph} {{ {s} ?p {o} }} }} && "
-            f"NOT EXISTS {{ GRAPH ?g {{ {s} ?p {o} }} FILTER (?g != {derived_graph}) }})"
+            f"OPTIONAL {{ GRAPH {derived_graph} {{ {s} ?p {o} }} BIND (true AS ?inDerived) }} "
+            f"OPTIONAL {{ GRAPH ?g {{ {s} ?p {o} }} FILTER (?g != {derived_graph}) "
+            f"BIND (true AS ?inAsserted) }} "
+            f"BIND (IF(BOUND(?inDerived) && !BOUND(?inAsserted), true, false) AS ?derived)"
         )
 
     rows = store.select(
         f"SELECT DISTINCT ?p ?o ?derived WHERE {{ {node} ?p ?o "
-        f"BIND ({only_derived(str(node), '?o')} AS ?derived) }}"
+        f"{only_derived(str(node), '?o')} }}"
     )
     description.outgoing = [
         Statement(node, row["p"], row["o"], _true(row.get("derived"))) for row in rows
@@ -205,7 +208,7 @@ def describe(store: Store, iri: str, *, max_incoming: int = MAX_INCOMING) -> Des
         description.outgoing += [Statement(r["s"], r["p"], r["o"]) for r in nested]
     incoming = store.select(
         f"SELECT DISTINCT ?s ?p ?derived WHERE {{ ?s ?p {node} "
-        f"BIND ({only_derived('?s', str(node))} AS ?derived) }} "
+        f"{only_derived('?s', str(node))} }} "
         f"ORDER BY ?p ?s LIMIT {max_incoming + 1}"
     )
     if len(incoming) > max_incoming:
@@ -219,7 +222,8 @@ def describe(store: Store, iri: str, *, max_incoming: int = MAX_INCOMING) -> Des
 
 
 def _true(term: Term | None) -> bool:
-    return term is not None and term.value == "true"
+    # Virtuoso answers a boolean expression with the integer 1 or 0
+    return term is not None and term.value in ("true", "1")
 
 
 def _iris_of(description: Description) -> set[str]:
