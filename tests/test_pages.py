@@ -519,3 +519,16 @@ def test_validation_page_checks_the_ontology_axioms_on_request(client):
     assert 'name="owl" value="on" checked' in html  # the choice is kept
     without = violated_principles(validate_text(client, text).get_data(as_text=True))
     assert EC + "OntologyConsistency" not in without
+
+
+def test_validation_page_recognizes_pasted_json_ld(client):
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(data=flawed_path("specialization").read_text(encoding="utf-8"), format="turtle")
+    text = graph.serialize(format="json-ld", indent=2)
+    assert text.lstrip().startswith(("{", "["))
+    response = validate_text(client, text)
+    assert response.status_code == 200
+    statuses = violated_principles(response.get_data(as_text=True))
+    assert {p for p, s in statuses.items() if s != "ok"} == {EC + "Specialization"}

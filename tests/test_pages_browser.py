@@ -265,6 +265,18 @@ def test_tashkent_cluster_network_has_30_members(server, browser):
     principles = by_css(browser, "#validation tr.principle")
     assert len(principles) >= 10 and all("ok" in p.get_attribute("class") for p in principles)
     assert foreign(requested_urls(browser), server) == []
+    # pointing at a member brings its links forward
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    institute = by_css(
+        browser, 'svg.network g.node[data-iri$="/chirchik-state-pedagogical-institute"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", institute[0])
+    ActionChains(browser).move_to_element(
+        institute[0].find_element("css selector", ".shape")).perform()
+    lit = wait_for(browser, lambda d: by_css(d, "svg.network path.edge.lit"), "lit links")
+    assert len(lit) == sum(1 for e in edges if "chirchik-state-pedagogical-institute"
+                           in (e.get_attribute("data-a") + e.get_attribute("data-b")))
+    ActionChains(browser).move_by_offset(0, 400).perform()
     shoot(browser, "cluster-tashkent-laptop")
     browser.set_window_size(*PHONE)
     assert page_overflows(browser) == 0  # the picture scrolls inside its box
