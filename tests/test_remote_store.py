@@ -562,3 +562,17 @@ def test_service_over_virtuoso_dereferences_resources(service):
     assert ox.Literal("Remote school", language="en") in {t.object for t in triples}
     html = service.request("GET", "/id/remote-school", headers={"Accept": "text/html"})
     assert html.status == 200 and "Remote school" in html.text
+
+
+@pytest.mark.virtuoso
+def test_service_over_virtuoso_renders_the_cluster_pages(service, root):
+    from educluster.reasoning import materialize
+
+    example = root / "data" / "methodological.ttl"
+    service.store.load(example.read_bytes(), ox.RdfFormat.TURTLE,
+                       graph="https://w3id.org/educluster/graph/data/methodological")
+    materialize(service.store)
+    for path in ("/", "/clusters"):
+        page = service.request("GET", path, headers={"Accept": "text/html"})
+        assert page.status == 200, page.text[:300]
+        assert "methodological" in page.text.lower()

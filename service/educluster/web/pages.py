@@ -96,25 +96,39 @@ def _orientation_word(iri: str | None) -> str:
 # -- kinds -------------------------------------------------------------------------------
 def most_specific_kinds(store: Store, iris, top: str, *, exclude=()) -> dict[str, str]:
     """For each IRI, its most specific ``ec:`` class under ``top`` (the store holds the
-    ontology and the derived class closure)."""
+    ontology and the derived class closure).
+
+    Two plain queries and the choice made here: Virtuoso answers a property path after
+    ``VALUES`` with nothing, and a NOT EXISTS holding a path with a stack overflow."""
     iris = list(iris)
     if not iris:
         return {}
-    excluded = " ".join(f"<{x}>" for x in exclude)
-    not_in = f"FILTER (?k NOT IN ({', '.join(f'<{x}>' for x in exclude)}))" if exclude else ""
-    rows = store.select(PREFIXES + f"""
-        SELECT DISTINCT ?x ?k WHERE {{
-          VALUES ?x {{ {_values(iris)} }}
-          ?x a ?k . ?k rdfs:subClassOf+ <{top}> .
-          FILTER (STRSTARTS(STR(?k), "{EC_IRI}")) {not_in}
-          FILTER NOT EXISTS {{
-            ?x a ?k2 . ?k2 rdfs:subClassOf+ ?k . FILTER (?k2 != ?k)
-            {f"FILTER (?k2 NOT IN ({', '.join(f'<{x}>' for x in exclude)}))" if excluded else ""}
-          }}
-        }}""")
+    excluded = set(exclude)
+    types: dict[str, set[str]] = {}
+    for row in store.select(
+        f"SELECT DISTINCT ?x ?k WHERE {{ VALUES ?x {{ {_values(iris)} }} ?x a ?k }}"
+    ):
+        if isinstance(row["k"], ox.NamedNode):
+            types.setdefault(row["x"].value, set()).add(row["k"].value)
+    supers: dict[str, set[str]] = {}
+    for row in store.select(PREFIXES + """
+        SELECT DISTINCT ?sub ?super WHERE {
+          { SELECT DISTINCT ?sub WHERE { ?sub rdfs:subClassOf ?next } }
+          ?sub rdfs:subClassOf+ ?super .
+          FILTER (isIRI(?sub) && isIRI(?super))
+        }"""):
+        supers.setdefault(row["sub"].value, set()).add(row["super"].value)
     kinds: dict[str, str] = {}
-    for row in sorted(rows, key=lambda r: r["k"].value):
-        kinds.setdefault(row["x"].value, row["k"].value)
+    for x, classes in types.items():
+        candidates = sorted(
+            k for k in classes
+            if k.startswith(EC_IRI) and k not in excluded and top in supers.get(k, ())
+            and not any(
+                k2 != k and k2 not in excluded and k in supers.get(k2, ()) for k2 in classes
+            )
+        )
+        if candidates:
+            kinds[x] = candidates[0]
     return kinds
 
 
