@@ -78,6 +78,7 @@ def plan(store: Store) -> list[Step]:
     inverses: set[tuple[str, str]] = set()
     transitive: set[str] = set()
     defaults: set[tuple[str, str]] = set()
+    overridable = False
     for row in store.select(rules.TBOX_QUERY):
         kind, a = row["kind"].value, row["a"].value
         b = row["b"].value if "b" in row else ""
@@ -89,6 +90,8 @@ def plan(store: Store) -> list[Step]:
             transitive.add(a)
         elif kind == "default":
             defaults.add((a, b))
+        elif kind == "overridable":
+            overridable = True
 
     ec = EC_IRI
     steps = [
@@ -114,6 +117,8 @@ def plan(store: Store) -> list[Step]:
         properties = frozenset(p for p, _ in defaults)
         classes = frozenset(f"type {c}" for _, c in defaults)
         steps.append(Step(rules.DEFAULTS, properties | classes, properties))
+        if overridable:
+            steps.append(Step(rules.OVERRIDABLE_DEFAULTS, properties | classes, properties))
     steps.append(Step(
         rules.COOPERATION_ORIENTATION,
         frozenset({ec + "partner", ec + "sector", ec + "educationLevel", ec + "field"}),

@@ -163,11 +163,14 @@ SUBPROPERTY = Rule(
 """,
 )
 
+# When scoped, the resources come with the pairs out of the sub-select, so that Oxigraph
+# looks each triple up with both ends known.
 INVERSE = Rule(
     "inverse",
     "?y ?inverse ?x",
     """
-  { SELECT DISTINCT ?property ?inverse WHERE {
+  { SELECT DISTINCT ?y ?property ?inverse WHERE {
+      # scope
       { ?property owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?property }
       FILTER (isIRI(?property) && isIRI(?inverse))
   } }
@@ -226,15 +229,14 @@ SUBCLASS = Rule(
 # -- type defaults --------------------------------------------------------------------
 # ``?cls rdfs:subClassOf [owl:onProperty ?p; owl:hasValue ?v]``: every ``?x a ?cls``
 # without an asserted value of ?p (none outside the derived graph) gets ``?x ?p ?v``,
-# unless a narrower class of ?x gives another default for ?p (found by OPTIONAL and
-# !BOUND: Virtuoso answers a NOT EXISTS holding a ``+`` path wrongly).  Whether a default can be
-# overridden at all is worked out on the ontology alone (``?overridable``), so the costly
-# check runs only for the individuals that need it.
-DEFAULTS = Rule(
-    "defaults",
-    "?x ?property ?value",
-    f"""
-  {{ SELECT DISTINCT ?cls ?property ?value ?overridable WHERE {{
+# unless a narrower class of ?x gives another default for ?p.  Whether a default can be
+# overridden at all is worked out on the ontology alone (``?overridable``): the defaults
+# that cannot (all of the shipped ontology's) take the cheap rule, the others the rule
+# with the check (found by OPTIONAL and !BOUND: Virtuoso answers a NOT EXISTS holding a
+# ``+`` path wrongly; Oxigraph evaluates that OPTIONAL over every typed individual, which
+# is why it is kept apart).
+def _defaults(overridable: bool) -> str:
+    return f"""{{ SELECT DISTINCT ?cls ?property ?value WHERE {{
       ?cls rdfs:subClassOf ?restriction .
       ?restriction owl:onProperty ?property ; owl:hasValue ?value .
       FILTER (isIRI(?cls) && !sameTerm(?property, ec:orientation))
@@ -243,25 +245,34 @@ DEFAULTS = Rule(
         ?r2 owl:onProperty ?property ; owl:hasValue ?other .
         FILTER (!sameTerm(?other, ?value) && !sameTerm(?narrower, ?cls))
       }} AS ?overridable)
+      FILTER ({"" if overridable else "!"}?overridable)
   }} }}
   ?x a ?cls .
   FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?value }} }}
   FILTER NOT EXISTS {{
     ?x ?property ?asserted .
     FILTER NOT EXISTS {{ GRAPH {D} {{ ?x ?property ?asserted }} }}
-  }}
-  OPTIONAL {{
-    {{ SELECT DISTINCT ?cls ?property ?value ?narrower WHERE {{
-        {{ SELECT DISTINCT ?narrower WHERE {{
-            ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 }} }}
+  }}"""
+
+
+DEFAULTS = Rule("defaults", "?x ?property ?value", "\n  " + _defaults(False) + "\n")
+
+OVERRIDABLE_DEFAULTS = Rule(
+    "defaults",
+    "?x ?property ?value",
+    "\n  " + _defaults(True) + """
+  OPTIONAL {
+    { SELECT DISTINCT ?cls ?property ?value ?narrower WHERE {
+        { SELECT DISTINCT ?narrower WHERE {
+            ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 } }
         ?narrower rdfs:subClassOf+ ?cls ; rdfs:subClassOf ?r2 .
         ?r2 owl:onProperty ?property ; owl:hasValue ?other .
         ?cls rdfs:subClassOf ?r1 . ?r1 owl:onProperty ?property ; owl:hasValue ?value .
         FILTER (!sameTerm(?narrower, ?cls) && !sameTerm(?other, ?value))
-    }} }}
+    } }
     ?x a ?narrower .
-  }}
-  FILTER (!?overridable || !BOUND(?narrower))
+  }
+  FILTER (!BOUND(?narrower))
 """,
 )
 
@@ -355,7 +366,8 @@ ORIENTATION_CLASSES = Rule(
 
 #: What the ontology says that decides which rules read and write which properties:
 #: rows of (?kind, ?a, ?b) with kind "subproperty" (?a ⊑ ?b, closed), "inverse" (both
-#: directions), "transitive" (?a) and "default" (class ?b has a default for property ?a).
+#: directions), "transitive" (?a), "default" (class ?b has a default for property ?a) and
+#: "overridable" (a narrower class overrides ?b's default for ?a).
 #: Each branch names its kind with VALUES, not BIND: Virtuoso cannot compile a BIND after
 #: a sub-select in a UNION branch ("sparp_gp_deprecate(): equiv replaces filter").
 TBOX_QUERY = PREFIXES + """
@@ -376,5 +388,13 @@ SELECT DISTINCT ?kind ?a ?b WHERE {
     ?restriction owl:onProperty ?a ; owl:hasValue ?value .
     FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ec:orientation))
     VALUES ?kind { "default" } }
+  UNION
+  { { SELECT DISTINCT ?narrower WHERE {
+        ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 } }
+    ?narrower rdfs:subClassOf+ ?b ; rdfs:subClassOf ?r2 .
+    ?r2 owl:onProperty ?a ; owl:hasValue ?other .
+    ?b rdfs:subClassOf ?r1 . ?r1 owl:onProperty ?a ; owl:hasValue ?value .
+    FILTER (!sameTerm(?narrower, ?b) && !sameTerm(?other, ?value))
+    VALUES ?kind { "overridable" } }
 }
 """
