@@ -227,6 +227,17 @@ def test_malformed_query_and_update(any_store):
     assert any_store.named_graphs() == []
 
 
+def test_words_in_comments_and_strings_do_not_change_the_query_form(any_store):
+    any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
+    rows = any_store.select(
+        "#+ summary: clear and insert nothing, drop every doubt\n"
+        f'SELECT ?n WHERE {{ <{EX}a> <{EX}name> ?n FILTER (?n != "DELETE") }}'
+    )
+    assert rows == [{"n": ox.Literal("A")}]
+    with pytest.raises(QuerySyntaxError):
+        any_store.update("# insert\nSELECT * WHERE { ?s ?p ?o }")
+
+
 def test_bindings_must_be_projected(any_store):
     any_store.load(TTL, ox.RdfFormat.TURTLE, graph=G1)
     with pytest.raises(QuerySyntaxError):

@@ -112,6 +112,24 @@ _COMPILE_ERROR = re.compile(r"\bVirtuoso (?:37000|S0022|42S22)\b")
 _BNODE_ID = re.compile(r"[^A-Za-z0-9_]")
 
 
+_FORM = re.compile(
+    r"(?<![?$\w:])(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD"
+    r"|MOVE|COPY|WITH)\b",
+    re.IGNORECASE,
+)
+
+
+def _query_form(text: str) -> str:
+    """The first keyword that says what the request is, outside comments, strings and
+    IRIs (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update keyword; WITH means an update)."""
+    match = _FORM.search(_OPAQUE.sub(" ", text))
+    if match is None:
+        raise QuerySyntaxError("neither a query nor an update: no SELECT, ASK, CONSTRUCT, "
+                               "DESCRIBE, INSERT, DELETE...")
+    form = match.group(1).upper()
+    return "INSERT" if form == "WITH" else form
+
+
 def _has_where(update: str) -> bool:
     return bool(_WHERE.search(_OPAQUE.sub(" ", update)))
 
@@ -399,7 +417,8 @@ class RemoteStore(Store):
             # Virtuoso stops the query itself at the limit (an "anytime" answer, refused
             # below as a time-out) instead of working on after the service gave up.
             client.addParameter("timeout", str(max(int(self.query_time_limit * 1000), 1)))
-        form = client.queryType
+        form = _query_form(text)
+        client.queryType = form  # SPARQLWrapper's own guess is fooled by words in comments
         if (form == "DESCRIBE" and default_graph is None and self.is_virtuoso
                 and not _FROM.search(_OPAQUE.sub(" ", text))):
             # Virtuoso describes nothing without a dataset: name every graph.
@@ -483,8 +502,10 @@ class RemoteStore(Store):
             text = f"BASE <{base_iri}>\n{text}"
         client = self._client(self.update_endpoint)
         client.setQuery(text)
-        if not client.isSparqlUpdateRequest():
+        form = _query_form(text)
+        if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             raise QuerySyntaxError("not an update: expected INSERT, DELETE, CLEAR, DROP...")
+        client.queryType = form
         if self.is_virtuoso and not _has_where(text):
             # Triples outside GRAPH {...} in INSERT DATA / DELETE DATA go to the default
             # graph, which is DEFAULT_GRAPH here (Virtuoso refuses them otherwise).
