@@ -5,7 +5,9 @@
 set -euo pipefail
 
 need=()
-command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# a JDK, not only a runtime: HermiT's justification of an inconsistency runs a
+# single-file Java program (service/educluster/java/), which needs the compiler module
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 # headless Chromium and its WebDriver for the browser tests of the pages
 # (tests/test_pages_browser.py uses /usr/bin/chromium and /usr/bin/chromedriver)
 [ -x /usr/bin/chromium ] || need+=(chromium)
