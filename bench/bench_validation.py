@@ -133,7 +133,7 @@ def bench_synthetic(n: int, repeat: int, tmp: Path, rdflib_limit: int, pyshacl_l
     t0 = time.perf_counter()
     from educluster.validation import _split_shapes, sparql_constraints
 
-    core, constraints = _split_shapes()
+    core, constraints = _split_shapes(shapes_graph())
     run_pyshacl(data, core)
     core_time = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -40,7 +40,10 @@ from educluster.vocab import (
     sparql_prefixes,
 )
 
-__all__ = ["ClusterSummary", "Report", "Result", "shapes_graph", "validate", "validate_files"]
+__all__ = [
+    "ClusterSummary", "Report", "Result", "check_shapes", "run_pyshacl", "shapes_graph",
+    "validate", "validate_files",
+]
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _ORIENTATION = ox.NamedNode(EC_IRI + "orientation")
@@ -291,18 +294,32 @@ def _with_typed_strings(shapes):
 
 
 def _shacl_results(store, engine: str = "store") -> list[Result]:
+    return check_shapes(_prepare_for_shapes(store), engine=engine)
+
+
+def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = False
+                 ) -> list[Result]:
+    """The results of a shapes graph (default: the shipped shapes) on a data graph.
+
+    ``data`` is a pyoxigraph ``Store`` (its default graph), a data graph made by
+    ``_prepare_for_shapes``, or an rdflib graph.  With ``engine="store"`` and an Oxigraph
+    data graph, the SHACL-SPARQL constraints run as one Oxigraph query each
+    (``sparql_constraints``) and the rest in pySHACL; with ``engine="pyshacl"`` every shape
+    runs in pySHACL.  ``strict``: see ``run_pyshacl``.
+    """
     from rdflib import RDF, SH, URIRef
 
-    shapes = shapes_graph()
-    data = _prepare_for_shapes(store)
+    if isinstance(data, ox.Store):
+        data = _oxigraph_data_graph(data)
+    shapes = shapes if shapes is not None else shapes_graph()
     principle_of = _principles_by_shape(shapes)
     out = []
     if engine == "store" and isinstance(getattr(data, "impl", None), ox.Store):
         from educluster.validation import sparql_constraints
 
-        core, constraints = _split_shapes()
-        results_graph = run_pyshacl(data, core)
-        for found in sparql_constraints.run(data.impl, constraints):
+        core, constraints = _split_shapes(shapes)
+        results_graph = run_pyshacl(data, core, strict=strict)
+        for found in sparql_constraints.run(data.impl, constraints, union=data.default_union):
             principle = principle_of.get(found["shape"])
             out.append(Result(
                 severity=_SEVERITY_NAMES.get(str(found["severity"]), "Violation"),
@@ -313,9 +330,10 @@ def _shacl_results(store, engine: str = "store") -> list[Result]:
                 source_shape=found["shape"],
                 result_path=found["path"],
                 value=found["value"],
+                component=SH.SPARQLConstraintComponent,
             ))
     else:
-        results_graph = run_pyshacl(data, shapes)
+        results_graph = run_pyshacl(data, shapes, strict=strict)
     for node in results_graph.subjects(RDF.type, SH.ValidationResult):
         shape = results_graph.value(node, SH.sourceShape)
         severity = _SEVERITY_NAMES.get(str(results_graph.value(node, SH.resultSeverity)),
@@ -331,20 +349,26 @@ def _shacl_results(store, engine: str = "store") -> list[Result]:
             source_shape=shape,
             result_path=results_graph.value(node, SH.resultPath),
             value=results_graph.value(node, SH.value),
+            component=results_graph.value(node, SH.sourceConstraintComponent),
         ))
     return out
 
 
-def _split_shapes():
-    """(core shapes graph, SPARQL constraints) of the shipped shapes, computed once."""
-    shapes = shapes_graph()
+def _split_shapes(shapes):
+    """(core shapes graph, SPARQL constraints) of a shapes graph, computed once per graph."""
+    key = ("split", id(shapes))
     with _shapes_lock:
-        if "split" not in _shapes_cache:
-            from educluster.validation import sparql_constraints
+        cached = _shapes_cache.get(key)
+        if cached is not None and cached[0] is shapes:
+            return cached[1]
+    from educluster.validation import sparql_constraints
 
-            _shapes_cache["split"] = (sparql_constraints.core_shapes(shapes),
-                                      sparql_constraints.sparql_constraints(shapes))
-        return _shapes_cache["split"]
+    constraints = sparql_constraints.sparql_constraints(shapes)
+    split = (sparql_constraints.core_shapes(shapes, constraints), constraints)
+    if shapes is shapes_graph():  # keep only the shipped shapes' split
+        with _shapes_lock:
+            _shapes_cache[key] = (shapes, split)
+    return split
 
 
 def _preferred_text(literals) -> str | None:

@@ -42,6 +42,7 @@ class Result:
     label: str | None = None  #: a label of the focus node, for people
     value_label: str | None = None  #: a label of the value, for people
     explanation: str | None = None  #: a reasoner's explanation (ontology consistency)
+    component: Node | None = None  #: the SHACL constraint component, where known
 
     def to_json(self) -> dict:
         return {
@@ -138,6 +139,8 @@ class Report:
                 g.add((node, SH.resultPath, r.result_path))
             if r.value is not None:
                 g.add((node, SH.value, r.value))
+            if r.component is not None:
+                g.add((node, SH.sourceConstraintComponent, r.component))
         return g
 
     def to_turtle(self) -> str:

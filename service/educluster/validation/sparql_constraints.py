@@ -1,15 +1,19 @@
-"""SHACL-SPARQL constraints run in Oxigraph, one query per constraint.
+"""SHACL-SPARQL constraints run in Oxigraph, one query per constraint where possible.
 
 pySHACL evaluates a SPARQL-based constraint once per focus node, with per-call overhead in
 Python (a graph of 100,000 triples took minutes).  SHACL defines the evaluation as the
 SELECT query with ``$this`` pre-bound to each focus node; the same results come from one
 query in which ``$this`` ranges over all the focus nodes of the shape's targets at once,
-which is what this module runs on the store.  It covers what the shipped shapes use:
-node shapes and property shapes with ``sh:targetClass`` (with ``rdfs:subClassOf``),
-``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``; ``sh:sparql`` with
-``sh:select``, ``sh:prefixes``/``sh:declare``, ``sh:message``, ``sh:deactivated``; the
-variables ``$this``, ``?value``, ``?path``.  Core constraints stay with pySHACL; the
-tests check that both routes give the same results on every case and example.
+which is what this module runs on the store where that is exact (see ``_this_is_safe``);
+elsewhere it runs the query once per focus node with the focus node written in place of
+``$this`` (the substitution that defines pre-binding).  It covers node and property shapes
+with ``sh:targetClass`` (with ``rdfs:subClassOf``), ``sh:targetNode``,
+``sh:targetSubjectsOf``, ``sh:targetObjectsOf``; ``sh:sparql`` with ``sh:select``,
+``sh:prefixes``/``sh:declare`` (and their ``owl:imports``), ``sh:message``,
+``sh:deactivated``; ``$this``, ``$PATH`` (a predicate path), ``$currentShape``, ``?value``,
+``?path``.  The rest (forbidden forms, nested SELECTs, ``$shapesGraph``) and the core
+constraints stay with pySHACL; the tests check that both routes give the same results on
+every case and example, and run the W3C SHACL-SPARQL tests through this one.
 """
 
 from __future__ import annotations
@@ -21,23 +25,41 @@ import pyoxigraph as ox
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 
 _THIS = re.compile(r"\$this\b")
+_PATH = re.compile(r"\$PATH\b")
+_BOUND_THIS = re.compile(r"\bBOUND\s*\(\s*\$this\s*\)", re.IGNORECASE)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+#: What this runner leaves to pySHACL: the variables it does not pre-bind, the forms the
+#: specification forbids (pySHACL reports them), nested SELECTs.
+_UNSUPPORTED = re.compile(r"\$shapesGraph\b|\bMINUS\b|\bVALUES\b|\bSERVICE\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class SparqlConstraint:
     shape: URIRef | BNode
     constraint: URIRef | BNode
+
     query: str
     severity: URIRef
     messages: tuple[Literal, ...]
     path: URIRef | None
     is_property_shape: bool
+    #: None: ``query`` joins the focus nodes in (one query for all); else ``query`` is run
+    #: once per focus node of ``targets`` with ``$this`` substituted (SEP-0007)
+    targets: str | None = None
 
 
 def _prefix_lines(shapes: Graph, constraint) -> str:
+    from rdflib import OWL
+
     lines = []
-    for ontology in shapes.objects(constraint, SH.prefixes):
+    todo = list(shapes.objects(constraint, SH.prefixes))
+    seen = set()
+    while todo:  # sh:prefixes, and the owl:imports of those ontologies (SHACL 5.2.2)
+        ontology = todo.pop()
+        if ontology in seen:
+            continue
+        seen.add(ontology)
+        todo.extend(shapes.objects(ontology, OWL.imports))
         for declaration in shapes.objects(ontology, SH.declare):
             prefix = shapes.value(declaration, SH.prefix)
             namespace = shapes.value(declaration, SH.namespace)
@@ -73,32 +95,96 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
             continue
         select = shapes.value(constraint, SH.select)
         targets = _target_pattern(shapes, shape)
-        if select is None or targets is None:
+        path = shapes.value(shape, SH.path)
+        if select is None or targets is None or not supported(str(select), path):
             continue
-        text = _THIS.sub("?this", str(select))
+        text = str(select)
+        if path is not None:
+            text = _PATH.sub(f"<{path}>", text)
+        if isinstance(shape, URIRef):
+            text = re.sub(r"\$currentShape\b", f"<{shape}>", text)
+        elif "$currentShape" in text:
+            continue
         match = _WHERE.search(text)
-        if match is None:
-            raise ValueError(f"cannot read the SELECT query of {constraint}")
-        text = text[: match.end()] + " " + targets + " " + text[match.end():]
+        per_focus = None
+        if _this_is_safe(text[match.end():]):
+            text = _THIS.sub("?this", text)
+            match = _WHERE.search(text)
+            text = text[: match.end()] + " " + targets + " " + text[match.end():]
+        else:
+            per_focus = _prefix_lines(shapes, constraint) + "SELECT ?this WHERE " + targets
         messages = tuple(shapes.objects(constraint, SH.message)) or tuple(
             shapes.objects(shape, SH.message))
-        path = shapes.value(shape, SH.path)
         found.append(SparqlConstraint(
             shape=shape, constraint=constraint, query=_prefix_lines(shapes, constraint) + text,
             severity=shapes.value(shape, SH.severity) or SH.Violation, messages=messages,
             path=path if isinstance(path, URIRef) else None, is_property_shape=path is not None,
+            targets=per_focus,
         ))
     return found
 
 
-def core_shapes(shapes: Graph) -> Graph:
-    """The shapes graph without its SPARQL-based constraints (left to ``run``)."""
+def supported(select: str, path) -> bool:
+    """Whether ``run`` evaluates this SELECT (else pySHACL does: the forms the specification
+    forbids, which pySHACL reports, nested SELECTs, ``$shapesGraph``)."""
+    if _UNSUPPORTED.search(select) or len(re.findall(r"\bSELECT\b", select, re.I)) > 1:
+        return False
+    if _PATH.search(select) and not isinstance(path, URIRef):
+        return False
+    return _WHERE.search(select) is not None
+
+
+_TOKEN = re.compile(r'"""(?:.|\n)*?"""|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^>\s]*>|'
+                    r"#[^\n]*|\$this\b|[{}]|\b(?:EXISTS|OPTIONAL)\b", re.IGNORECASE)
+
+
+def _this_is_safe(body: str) -> bool:
+    """Whether joining the focus nodes in gives the solutions of pre-binding ``$this``.
+
+    Pre-binding (SHACL 5.2.1) substitutes the focus node everywhere in the query; a join
+    gives the same solutions where ``$this`` is seen by the whole solution: in the top-level
+    group, in an ``OPTIONAL`` group directly under it, or anywhere inside
+    ``FILTER [NOT] EXISTS`` (which substitutes itself).  In an inner group or a ``UNION``
+    branch, evaluated on its own, ``$this`` would be unbound: such queries run once per
+    focus node with the node written in place of ``$this``.  ``body`` follows WHERE's brace.
+    """
+    stack = ["top"]  # kinds of the open groups
+    pending = None  # the keyword before the next "{"
+    for m in _TOKEN.finditer(body):
+        token = m.group(0)
+        upper = token.upper()
+        if upper in ("EXISTS", "OPTIONAL"):
+            pending = upper
+        elif token == "{":
+            if "EXISTS" in stack or pending == "EXISTS":
+                stack.append("EXISTS")
+            elif pending == "OPTIONAL" and stack == ["top"]:
+                stack.append("OPTIONAL")
+            else:
+                stack.append("inner")
+            pending = None
+        elif token == "}":
+            stack.pop()
+            if not stack:
+                return True
+        elif token.lower() == "$this" and "inner" in stack and "EXISTS" not in stack:
+            return False
+    return True
+
+
+def core_shapes(shapes: Graph, constraints: list[SparqlConstraint]) -> Graph:
+    """The shapes graph without the SPARQL-based constraints that ``run`` evaluates."""
     core = Graph()
     for prefix, namespace in shapes.namespaces():
         core.bind(prefix, namespace, override=True)
-    skip = set(shapes.objects(None, SH.sparql))
+    handled = {(c.shape, c.constraint) for c in constraints}
+    nodes = {c.constraint for c in constraints}
     for triple in shapes:
-        if triple[1] == SH.sparql or triple[0] in skip:
+        if (triple[0], triple[2]) in handled and triple[1] == SH.sparql:
+            continue
+        if triple[0] in nodes and not any(
+                (s, c) not in handled for s, c in ((s, triple[0]) for s in
+                                                    shapes.subjects(SH.sparql, triple[0]))):
             continue
         core.add(triple)
     return core
@@ -108,25 +194,53 @@ def run(store: ox.Store, constraints: list[SparqlConstraint], *, union: bool = T
         ) -> list[dict]:
     """Evaluate the constraints on the store: one dict per result (rdflib terms)."""
     results = []
+    this = ox.Variable("this")
     for c in constraints:
         seen = set()
-        solutions = store.query(c.query, use_default_graph_as_union=union)
-        names = {v.value for v in solutions.variables}
-        for row in solutions:
-            focus = _rdflib(row["this"])
-            raw_value = row["value"] if "value" in names else None
-            raw_path = row["path"] if "path" in names else None
-            value = _rdflib(raw_value) if raw_value is not None else None
-            path = _rdflib(raw_path) if raw_path is not None else c.path
-            if value is None and not c.is_property_shape:
-                value = focus
-            key = (focus, path, value)
-            if key in seen:
-                continue
-            seen.add(key)
-            results.append({"shape": c.shape, "focus": focus, "value": value, "path": path,
-                            "severity": c.severity, "messages": c.messages})
+        if c.targets is None:
+            batches = [(None, store.query(c.query, use_default_graph_as_union=union))]
+        else:
+            focus_nodes = [row["this"] for row in store.query(
+                c.targets, use_default_graph_as_union=union)]
+            batches = [(node, _query_for(store, c.query, node, this, union))
+                       for node in focus_nodes]
+        for focus_node, solutions in batches:
+            names = {v.value for v in solutions.variables}
+            for row in solutions:
+                this_term = row["this"] if "this" in names and row["this"] is not None \
+                    else focus_node
+                results.extend(_result(c, row, names, this_term, seen))
     return results
+
+
+def _query_for(store: ox.Store, query: str, node, this: ox.Variable, union: bool):
+    """The query with ``$this`` pre-bound to ``node``: written into the WHERE clause (the
+    substitution of SHACL 5.2.1), or, for a blank node, which a query cannot name, bound
+    by Oxigraph's substitution."""
+    if isinstance(node, ox.BlankNode):
+        return store.query(_THIS.sub("?this", query), use_default_graph_as_union=union,
+                           substitutions={this: node})
+    match = _WHERE.search(query)
+    body = _BOUND_THIS.sub("(true)", query[match.end():])  # a pre-bound $this is bound
+    text = _THIS.sub("?this", query[: match.end()]) + _THIS.sub(lambda _m: str(node), body)
+    return store.query(text, use_default_graph_as_union=union)
+
+
+def _result(c: SparqlConstraint, row, names: set[str], this_term, seen: set) -> list[dict]:
+    """One solution as a result (SHACL 5.3.2), or nothing if it repeats one."""
+    focus = _rdflib(this_term)
+    raw_value = row["value"] if "value" in names else None
+    raw_path = row["path"] if "path" in names else None
+    value = _rdflib(raw_value) if raw_value is not None else None
+    path = _rdflib(raw_path) if raw_path is not None else c.path
+    if value is None and not c.is_property_shape:
+        value = focus
+    key = (focus, path, value)
+    if key in seen:
+        return []
+    seen.add(key)
+    return [{"shape": c.shape, "constraint": c.constraint, "focus": focus, "value": value,
+             "path": path, "severity": c.severity, "messages": c.messages}]
 
 
 def _rdflib(term):
