@@ -262,3 +262,46 @@ def test_store_layout_is_as_documented(dataset: DiskDataset):
     assert {"primary", "snapshots", "CURRENT", "write.lock"} <= names
     assert "dirty" not in names
     assert dataset.current_file.read_text().strip() == str(dataset.generation)
+
+
+CRASHING_WRITER = r"""
+import sys
+from educluster.server import DiskDataset
+d = DiskDataset(sys.argv[1])
+n = int(sys.argv[2])
+while True:
+    q = f'INSERT DATA {{ <http://example.org/s{n}> <http://example.org/p> {n} . '\
+        f'<http://example.org/t{n}> <http://example.org/p> {n} }}'
+    d.write(lambda s, q=q: s.update(q), derive=False)
+    print(n, flush=True)   # acknowledged
+    n += 1
+"""
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.7, 1.1, 1.6])
+def test_sigkill_at_any_moment_keeps_every_acknowledged_write(dataset: DiskDataset, delay):
+    import signal
+    import time
+
+    first = 1000 * int(delay * 10)
+    process = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_WRITER, str(dataset.path), str(first)],
+        stdout=subprocess.PIPE,
+    )
+    time.sleep(delay)  # a different moment of the write cycle each time
+    process.send_signal(signal.SIGKILL)
+    out, _ = process.communicate(timeout=60)
+    acknowledged = [int(line) for line in out.split()]
+
+    restarted = DiskDataset(dataset.path)
+    restarted.prepare()
+    present = {
+        int(row["o"].value)
+        for row in restarted.reader().select("SELECT ?o { ?s <http://example.org/p> ?o }")
+    }
+    assert set(acknowledged) <= present
+    # never half a write: both triples of every write, or neither
+    assert count(restarted) == 2 * len(present)
+    # the primary is usable again
+    restarted.write(lambda s: s.update(insert(1)), derive=False)
+    assert restarted.reader().ask("ASK { <http://example.org/s1> ?p ?o }")
