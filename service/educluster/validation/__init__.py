@@ -10,16 +10,17 @@ The pipeline (DESIGN.md, "Principle shapes" and "Validation report"):
    the derived orientation classes are left out: so ``ec:orientation`` and
    ``ec:VerticalCluster`` etc. in the data graph are what the analyst stated, and the
    relation-typology shapes can compare stated with derived (shapes/shapes.ttl);
-3. pySHACL (the reference implementation) checks the shapes of ``shapes/``, parsed once
-   per process; its data graph is a pyoxigraph store, so that the SHACL-SPARQL
-   constraints run in Oxigraph;
+   validate's own throw-away store becomes that data graph in place (no copy);
+3. the shapes of ``shapes/`` (parsed once per process) are checked: the core constraints
+   by pySHACL, the reference implementation, reading the Oxigraph store directly; the
+   SHACL-SPARQL constraints by ``sparql_constraints``, one Oxigraph query per constraint
+   instead of pySHACL's one per focus node (``engine="pyshacl"`` runs everything in
+   pySHACL: same results, tested, and much slower on large graphs; see
+   bench/bench_validation.py);
 4. failure tolerance (articulation points of each cooperation network) is computed in
    code, and ``owl=True`` adds the HermiT consistency check;
 5. the ``Report`` carries the results with their principle, the labels of the nodes for
    people, and each cluster's derived orientation with its explanation.
-
->>> report = validate_files([str(example) for example in __import__(
-...     "educluster.resources", fromlist=["x"]).example_files()[:1]])  # doctest: +SKIP
 """
 
 from __future__ import annotations
