@@ -532,3 +532,59 @@ def test_validation_page_recognizes_pasted_json_ld(client):
     assert response.status_code == 200
     statuses = violated_principles(response.get_data(as_text=True))
     assert {p for p, s in statuses.items() if s != "ok"} == {EC + "Specialization"}
+
+
+CASES = Path(__file__).resolve().parent / "validation_cases"
+
+
+def _case_app(path: Path):
+    """The ontology, the shapes and one validation case (cluster ``id:c``), served."""
+    from educluster.bootstrap import initial_files
+    from educluster.dataset import MemoryDataset
+    from educluster.reasoning import materialize
+    from educluster.store import OxigraphStore
+    from educluster.store.base import rdf_format_for
+    from educluster.vocab import DATA_GRAPH_PREFIX, ONTOLOGY_GRAPH, SHAPES_GRAPH
+
+    store = OxigraphStore()
+    for file, graph in initial_files():
+        if graph in (ONTOLOGY_GRAPH, SHAPES_GRAPH):
+            store.load(file.read_bytes(), rdf_format_for(file), graph=graph)
+    store.load(path.read_bytes(), ox.RdfFormat.TURTLE, graph=DATA_GRAPH_PREFIX + path.stem,
+               base_iri=path.resolve().as_uri())
+    materialize(store)
+    return create_app(MemoryDataset(store))
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.ttl")), ids=lambda p: p.stem)
+def test_every_validation_case_has_a_cluster_page(path):
+    """Odd clusters (one member, a cooperation with three partners, a partner that is not
+    a member, no region, no leader...) still get a page that says what is wrong."""
+    client = _case_app(path).test_client()
+    store = client.application.extensions["educluster"].reader()
+    clusters = [r["c"].value for r in store.select(
+        f"SELECT ?c WHERE {{ ?c a <{EC}Cluster> }}")]
+    listing = client.get("/clusters")
+    assert listing.status_code == 200
+    for iri in clusters:
+        response = client.get("/cluster", query_string={"iri": iri}, headers=HTML)
+        assert response.status_code == 200, iri
+        html = response.get_data(as_text=True)
+        members = {r["m"].value for r in store.select(
+            f"SELECT ?m WHERE {{ <{iri}> <{EC}hasMember> ?m }}")}
+        elements = Elements(html)
+        svg = elements.find("svg", class_="network")[0]
+        assert int(svg["data-members"]) == len(members)
+        assert len(elements.find("g", class_="node")) >= len(members)
+        assert len(elements.find("tr", class_="principle")) >= 10
+
+
+def test_a_partner_that_is_not_a_member_is_drawn_apart():
+    client = _case_app(CASES / "interdependence-partner-not-member.ttl").test_client()
+    html = client.get("/clusters/c").get_data(as_text=True)
+    elements = Elements(html)
+    outsiders = elements.find("g", class_="outsider")
+    assert [g["data-iri"] for g in outsiders] == [ID + "outsider"]
+    assert "✕ not a member" in html
+    assert elements.find("svg", class_="network")[0]["data-members"] == "4"
+    assert "Partners of a cooperation that are not members of the cluster" in html

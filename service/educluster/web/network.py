@@ -65,6 +65,7 @@ class Node:
     href: str | None = None
     leader: bool = False
     single_point: bool = False
+    member: bool = True  #: False for a partner of a cooperation that is not a member
     x: float = 0.0
     y: float = 0.0
     line: int = 0  #: the index of the drawn line of nodes it sits on
@@ -226,15 +227,16 @@ def render_svg(network: Network, *, title: str) -> Markup:
         if node.kind not in kinds:
             kinds.append(node.kind)
     fill = {k: PALETTE[min(i, len(PALETTE) - 1)] for i, k in enumerate(kinds)}
+    n_members = sum(1 for n in network.nodes if n.member)
     n_vertical = sum(1 for x in network.edges if x.orientation == VERTICAL)
     n_horizontal = sum(1 for x in network.edges if x.orientation == HORIZONTAL)
     out = [
         f'<svg class="network" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {WIDTH} {network.height:.0f}" role="img" '
-        f'aria-labelledby="network-title network-desc" data-members="{len(network.nodes)}" '
+        f'aria-labelledby="network-title network-desc" data-members="{n_members}" '
         f'data-cooperations="{len(network.edges)}">',
         f'<title id="network-title">{e(title)}</title>',
-        f'<desc id="network-desc">{len(network.nodes)} members, {n_vertical} vertical '
+        f'<desc id="network-desc">{n_members} members, {n_vertical} vertical '
         f'cooperations (solid lines) and {n_horizontal} horizontal cooperations (dashed '
         f'lines).</desc>',
     ]
@@ -257,8 +259,9 @@ def render_svg(network: Network, *, title: str) -> Markup:
     out.append('<g class="nodes">')
     for node in network.nodes:
         classes = ["node"] + (["leader"] if node.leader else []) + (
-            ["single-point"] if node.single_point else [])
-        tags = []
+            ["single-point"] if node.single_point else []) + (
+            [] if node.member else ["outsider"])
+        tags = [] if node.member else ["✕ not a member"]
         if node.leader:
             tags.append("★ leader")
         if node.single_point:

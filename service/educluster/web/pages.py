@@ -398,7 +398,7 @@ def cluster_view(store: Store, iri: str) -> dict:
 
     nodes = [net.Node(iri=m.iri, label=m.label, kind=m.kind, kind_label=m.kind_label,
                       href=linking.local_path(m.iri) or None, leader=m.leader,
-                      single_point=m.single_point)
+                      single_point=m.single_point, member=m.member)
              for m in members.values()]
     drawn = net.layout(nodes, edges)
     svg = net.render_svg(drawn, title=f"Cooperation network of {label}")
