@@ -40,3 +40,12 @@ def test_gunicorn_runs_sync_workers_with_a_timeout_above_the_query_limit():
     assert no_limit["timeout"] == 0
     assert no_limit["bind"] == ["[::1]:8000"]
     assert no_limit["workers"] == 2
+
+
+def test_a_bad_environment_value_is_one_clear_error():
+    import pytest
+
+    from educluster.errors import InputError
+
+    with pytest.raises(InputError, match="EDUCLUSTER_WORKERS='many' is not a valid workers"):
+        resolve(None, {"EDUCLUSTER_WORKERS": "many"})

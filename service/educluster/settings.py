@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from educluster.errors import InputError
+
 
 def flag(value: str | bool) -> bool:
     """A yes/no setting: true/false, yes/no, on/off, 1/0."""
@@ -81,6 +83,11 @@ def resolve(args: argparse.Namespace | None = None, environ: dict[str, str] | No
     for s in SETTINGS:
         value = getattr(args, s.name, None) if args is not None else None
         if value is None and s.env in environ:
-            value = s.type(environ[s.env])
+            try:
+                value = s.type(environ[s.env])
+            except (ValueError, argparse.ArgumentTypeError) as exc:
+                raise InputError(
+                    f"{s.env}={environ[s.env]!r} is not a valid {s.name}: {exc}"
+                ) from None
         values[s.name] = s.default if value is None else value
     return values
