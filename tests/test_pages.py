@@ -588,3 +588,26 @@ def test_a_partner_that_is_not_a_member_is_drawn_apart():
     assert "✕ not a member" in html
     assert elements.find("svg", class_="network")[0]["data-members"] == "4"
     assert "Partners of a cooperation that are not members of the cluster" in html
+
+
+@pytest.mark.virtuoso
+def test_pages_over_virtuoso(virtuoso):
+    """The pages' queries run on an external store too (Virtuoso's SPARQL dialect)."""
+    from conftest import empty_remote_store
+    from educluster.bootstrap import load_initial_content
+    from educluster.dataset import RemoteDataset
+
+    store = empty_remote_store(virtuoso)
+    load_initial_content(store)
+    client = create_app(RemoteDataset(store)).test_client()
+    home = client.get("/", headers=HTML).get_data(as_text=True)
+    assert 'data-count="clusters">5<' in home
+    listing = page(client, "/clusters")
+    assert len([r for r in listing.find("tr") if r.get("data-iri")]) == 5
+    html = client.get("/clusters/tashkent-teacher-education-cluster").get_data(as_text=True)
+    elements = Elements(html)
+    assert elements.find("svg", class_="network")[0]["data-members"] == "30"
+    assert len(elements.find("path", class_="edge")) == 59
+    assert [h for h in re.findall(r"<h3>([^<]+)</h3>", html) if "(21)" in h] == [
+        "General secondary school (21)"]
+    assert "Vertical: all 59 cooperations are vertical" in html
