@@ -266,3 +266,21 @@ def test_the_documented_examples_read():
     quads = csv_to_quads([("clusters.csv", "id,type,region\nc,EducationalCluster,r\n"),
                           ("participants.csv", csv_example)])
     assert any(q.predicate.value == "https://w3id.org/educluster#responsibility" for q in quads)
+
+
+def test_remote_jsonld_context_is_not_fetched(tmp_path):
+    path = tmp_path / "remote.jsonld"
+    path.write_text('{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "http://x/a", '
+                    '"name": "b"}')
+    err = error_of([path])
+    assert "remote.jsonld" in str(err) and "remote contexts" in str(err)
+
+
+def test_xml_external_entities_are_refused(tmp_path):
+    path = tmp_path / "xxe.rdf"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+                    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                    '<rdf:Description rdf:about="http://x/a"><rdf:value>&x;</rdf:value>'
+                    "</rdf:Description></rdf:RDF>\n")
+    err = error_of([path])
+    assert "xxe.rdf" in str(err) and "root:" not in str(err)
