@@ -298,3 +298,23 @@ def test_row_cap_truncates_the_answer(store):
     capped = create_app(MemoryDataset(store), settings={"max_rows": 7}).test_client()
     body = capped.get("/queries/members-by-kind", query_string={"cluster": TASHKENT}).get_json()
     assert body["count"] == 7 and body["truncated"] is True
+
+
+def test_projected_parameters_are_also_handed_to_the_engine(store):
+    calls = []
+
+    class Recording:
+        def query(self, text, **kwargs):
+            calls.append((text, kwargs.get("bindings")))
+            return store.query(text, **kwargs)
+
+    query = QUERIES["members-by-kind"]
+    rows = list(query.run(Recording(), {"cluster": TASHKENT, "kind": "ec:AcademicLyceum"}).rows())
+    assert len(rows) == 1
+    text, bindings = calls[0]
+    assert "VALUES (?__kind ?_cluster)" in text  # the meaning: a VALUES block
+    assert bindings == {"_cluster": ox.NamedNode(TASHKENT)}  # projected: pushed down too
+    assert nq.projected_variables(query.text) == {"_cluster", "kind", "member", "label", "role"}
+    assert nq.projected_variables("SELECT * WHERE { ?s ?p ?o }") is None
+    assert nq.projected_variables(
+        "SELECT ?a (COUNT(?b) AS ?n) WHERE { ?a ?p ?b } GROUP BY ?a") == {"a", "n"}

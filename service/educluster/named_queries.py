@@ -168,8 +168,16 @@ class NamedQuery:
         return self.text[: at + 1] + "\n  " + block + self.text[at + 1:]
 
     def run(self, store: Store, values: dict[str, str]) -> QueryResult:
-        """Bind the request's values and run the query on ``store``."""
-        return store.query(self.bound_text(self.bind(values)))
+        """Bind the request's values and run the query on ``store``.
+
+        The VALUES block gives the bindings their meaning; the same terms are also handed
+        to the store as ``bindings`` for the variables the query projects, so that an
+        engine that can (Oxigraph) puts the constants into the triple patterns instead of
+        evaluating a nested group or a UNION branch over every value first."""
+        bindings = self.bind(values)
+        projected = projected_variables(self.text)
+        pushed = {k: v for k, v in bindings.items() if projected is None or k in projected}
+        return store.query(self.bound_text(bindings), bindings=pushed or None)
 
     def run_example(self, store: Store) -> QueryResult:
         return self.run(store, self.example)
@@ -282,6 +290,34 @@ def _tokens(text: str):
     for kind, _, value in _scan(text):
         if kind == "word":
             yield value
+
+
+def projected_variables(text: str) -> set[str] | None:
+    """The variables a SELECT query projects (names without ``?``); None when it projects
+    every variable in scope (``SELECT *``) or is not a SELECT query."""
+    if query_form(text) != "SELECT":
+        return None
+    variables: set[str] = set()
+    depth = 0
+    in_select = False
+    for kind, _, value in _scan(text):
+        if kind == "word" and value.upper() == "SELECT" and not in_select:
+            in_select = True
+        elif not in_select:
+            continue
+        elif (kind == "word" and value.upper() == "WHERE") or (kind == "char" and value == "{"):
+            return variables
+        elif kind == "char" and value == "*" and depth == 0:
+            return None
+        elif kind == "char" and value in "()":
+            depth += 1 if value == "(" else -1
+        elif kind == "var" and (depth == 0 or (depth == 1 and _follows_as(text, value))):
+            variables.add(value[1:])
+    return variables
+
+
+def _follows_as(text: str, variable: str) -> bool:
+    return re.search(r"\bAS\s+" + re.escape(variable) + r"\b", text, re.IGNORECASE) is not None
 
 
 def outer_group_start(text: str) -> int:
