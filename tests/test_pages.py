@@ -19,7 +19,7 @@ from educluster import named_queries as nq
 from educluster.resources import flawed_example_files, resource_dir
 from educluster.web import create_app
 from educluster.web import network as net
-from educluster.web.pages import guess_media_type, readable_query
+from educluster.web.pages import guess_media_type, readable_query, with_prefix
 from httpserver import LiveServer
 from pagesutil import TASHKENT, example_dataset, flawed_path
 
@@ -314,6 +314,15 @@ def test_query_page_has_a_runnable_tab_per_named_query():
         assert nq.check_expectations(query, store.query(tab["query"])) == [], tab["title"]
     assert len(elements.find("option")) == len(queries) + 1
     assert elements.find("script", src="/static/vendor/yasgui/yasgui.min.js")
+
+
+def test_with_prefix():
+    query = "# about\nPREFIX ec: <e#>\nSELECT * {}\n"
+    assert with_prefix(query, "id", "i/") == \
+        "# about\nPREFIX id: <i/>\nPREFIX ec: <e#>\nSELECT * {}\n"
+    assert with_prefix("SELECT * {}", "id", "i/") == "PREFIX id: <i/>\nSELECT * {}\n"
+    declared = "PREFIX id: <x/>\nSELECT * {}\n"
+    assert with_prefix(declared, "id", "i/") == declared
 
 
 def test_readable_query_keeps_summary_and_description():

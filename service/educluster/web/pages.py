@@ -484,6 +484,22 @@ def principle_status(store: Store, validation: dict | None) -> list[dict]:
 
 
 # -- the query page --------------------------------------------------------------------------
+def with_prefix(text: str, prefix: str, iri: str) -> str:
+    """The query with ``PREFIX prefix: <iri>`` declared (before its first declaration,
+    else before its first line that is not a comment), unless it declares that prefix;
+    the results table then shows the service's own resources as ``id:NAME``."""
+    lines = text.splitlines()
+    if any(line.split()[:2] == ["PREFIX", f"{prefix}:"] for line in lines if line.strip()):
+        return text
+    declaration = f"PREFIX {prefix}: <{iri}>"
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.upper().startswith("PREFIX") or (stripped and not stripped.startswith("#")):
+            lines.insert(i, declaration)
+            return "\n".join(lines) + "\n"
+    return text
+
+
 def readable_query(text: str) -> str:
     """A named query for the editor: its summary and description as plain comments, the
     API's other header lines (parameters, examples, expectations, tags) left out."""
@@ -515,7 +531,8 @@ def query_page():
         except EduclusterError:
             text = q.text
         tabs.append({"id": "nq-" + q.name, "name": q.summary or q.name,
-                     "query": readable_query(text), "title": q.name})
+                     "query": with_prefix(readable_query(text), "id", linking.base_iri()),
+                     "title": q.name})
     digest = hashlib.sha1(json.dumps(tabs, sort_keys=True).encode("utf-8")).hexdigest()[:10]
     config = {
         "endpoint": url_for("sparql.endpoint", _external=True),
