@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="educluster",
-        description="Knowledge graph, principle shapes and SPARQL service for educational clusters.",
+        description="Knowledge graph, principle shapes and SPARQL service for "
+                    "educational clusters.",
     )
     parser.add_argument("--version", action="version", version=f"educluster {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json", "turtle"], default="text",
                    help="report format (default: text)")
     p.add_argument("--owl", action="store_true",
-                   help="also check the definition against the ontology's axioms with HermiT (needs Java)")
+                   help="also check the definition against the ontology's axioms with HermiT "
+                        "(needs Java)")
     p.set_defaults(handler="educluster.validation.command:run")
 
     p = sub.add_parser("serve", help="run the SPARQL service")
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="load RDF files (or YAML/CSV forms) into the store")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--store", metavar="PATH", help="on-disk store directory")
-    p.add_argument("--graph", metavar="IRI", help="named graph to load into (default: the default graph)")
+    p.add_argument("--graph", metavar="IRI",
+                   help="named graph to load into (default: the default graph)")
     p.set_defaults(handler="educluster.commands:run_load")
 
     p = sub.add_parser("query", help="run a SPARQL query against the store")

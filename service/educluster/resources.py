@@ -14,7 +14,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 @cache
 def resource_dir(name: str) -> Path:
-    """Return the directory of a shipped resource kind: ``ontology``, ``shapes``, ``queries``, ``data``."""
+    """Return the directory of a shipped resource kind: ``ontology``, ``shapes``,
+    ``queries``, ``data``."""
     if name not in {"ontology", "shapes", "queries", "data"}:
         raise ValueError(f"unknown resource kind {name!r}")
     installed = _PACKAGE_DIR / "_resources" / name
