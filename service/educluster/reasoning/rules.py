@@ -163,17 +163,17 @@ SUBPROPERTY = Rule(
 """,
 )
 
-# When scoped, the resources come with the pairs out of the sub-select, so that Oxigraph
-# looks each triple up with both ends known.
+# When scoped, the resources' VALUES block sits between the pairs and the data pattern
+# (a variable projected by a sub-select that does not bind it is refused by Virtuoso).
 INVERSE = Rule(
     "inverse",
     "?y ?inverse ?x",
     """
-  { SELECT DISTINCT ?y ?property ?inverse WHERE {
-      # scope
+  { SELECT DISTINCT ?property ?inverse WHERE {
       { ?property owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?property }
       FILTER (isIRI(?property) && isIRI(?inverse))
   } }
+  # scope
   ?x ?property ?y .
   FILTER (!isLiteral(?y))
   FILTER NOT EXISTS { ?y ?inverse ?x }
