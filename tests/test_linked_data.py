@@ -514,3 +514,33 @@ def test_shipped_files_are_served_as_they_are(client):
             assert response.status_code == 200 and response.mimetype == "text/turtle"
             assert response.data == path.read_bytes()
     assert client.get("/ontology/no-such-file.ttl").status_code == 404
+
+
+def test_compaction_round_trips_statements_that_do_not_fit_their_terms():
+    from rdflib.compare import isomorphic
+
+    turtle = f"""
+        @prefix ec: <{EC}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix org: <http://www.w3.org/ns/org#> .
+        <{ID}a> a ec:Cluster, org:OrganizationalCollaboration, <http://example.org/Thing> ;
+            rdfs:label "A"@en, "Another A"@en, "A-uz"@uz, "untagged" ;
+            ec:region "a literal where an IRI is expected", <{ID}r> ;
+            ec:orientation ec:Mixed, <http://example.org/not-ours>, "text" ;
+            ec:deadline "2026-06-30"^^xsd:date, "not a date" ;
+            ec:stageOrder 3, "007"^^xsd:integer ;
+            ec:illustrative true ;
+            ec:undeclaredThing "x" ;
+            org:member [ rdfs:label "nested"@en ; ec:partner <{ID}b> ] ;
+            <http://example.org/p> "1.5"^^xsd:decimal .
+    """
+    triples = [ox.Triple(q.subject, q.predicate, q.object)
+               for q in ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)]
+    document = linked_data.compact_jsonld(triples)
+    node = next(n for n in document["@graph"] if n["id"] == ID + "a")
+    assert node["label"]["uz"] == "A-uz" and sorted(node["label"]["en"]) == ["A", "Another A"]
+    assert node["region"] == ID + "r" and node["illustrative"] is True
+    assert node["ec:region"] == "a literal where an IRI is expected"  # not under "region"
+    back = graph_of(json.dumps(document).encode(), "json-ld")
+    original = graph_of(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "nt")
+    assert isomorphic(back, original)

@@ -22,6 +22,7 @@ import contextlib
 import gzip
 import json
 import queue
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -297,15 +298,142 @@ def to_rdflib(triples: Iterable[ox.Triple]):
 def compact_jsonld(triples: Iterable[ox.Triple]) -> dict:
     """JSON-LD compacted with the project's context (inline): short keys, not full IRIs.
 
-    rdflib's serializer does the compaction; it is given the context as a dictionary,
-    so it never fetches one."""
-    graph = to_rdflib(triples)
-    ctx = context()
-    ctx.pop("@version", None)  # rdflib's compaction reads 1.0 term definitions only
-    text = graph.serialize(format="json-ld", context=ctx, auto_compact=True)
-    document = json.loads(text)
-    document["@context"] = context()
-    return document
+    ``{"@context": ..., "@graph": [node, ...]}`` with one node object per subject (see
+    ``JsonLdCompactor``); nothing is fetched, the context is the shipped one."""
+    return {"@context": context(), "@graph": list(JsonLdCompactor().nodes(triples))}
+
+
+_CANONICAL_INTEGER = re.compile(r"^(0|-?[1-9][0-9]{0,15})$")
+
+
+class JsonLdCompactor:
+    """Node objects for triples, keyed and valued by the terms of the project's context.
+
+    A statement uses a term only when its value fits the term's definition (an IRI for
+    an ``@id`` term, an ``ec:`` concept for an ``@vocab`` term, a literal of the term's
+    datatype, a language-tagged literal for a language map); any other statement falls
+    back to a prefixed name (``ec:region``, ``org:member``) or the full IRI as key, with
+    an explicit ``{"@id"}`` / ``{"@value", "@language" | "@type"}`` value.  So the
+    output reads like hand-written JSON and still expands to exactly the triples given.
+    """
+
+    def __init__(self) -> None:
+        ctx = context()
+        self.vocab = ctx.get("@vocab", "")
+        self.prefixes = {k: v for k, v in ctx.items()
+                         if isinstance(v, str) and v.endswith(("#", "/")) and not k.startswith("@")}
+        self.terms = dict(_terms_by_iri_cached(_context_text()))
+        self.term_names = {k for k in ctx if not k.startswith("@")}
+
+    # -- names
+    def _prefixed(self, iri: str) -> str:
+        for prefix, base in self.prefixes.items():
+            if iri.startswith(base) and len(iri) > len(base) and ":" not in iri[len(base):]:
+                return f"{prefix}:{iri[len(base):]}"
+        return iri
+
+    def _vocab_name(self, iri: str) -> str:
+        """A class or concept as a @vocab-relative name when that is unambiguous."""
+        if iri.startswith(self.vocab):
+            local = iri[len(self.vocab):]
+            if local and local not in self.term_names and all(
+                    c.isalnum() or c in "_-." for c in local):
+                return local
+        return self._prefixed(iri)
+
+    def _key(self, predicate: str) -> str:
+        return self._vocab_name(predicate)
+
+    @staticmethod
+    def _node_id(term) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+    def _explicit(self, term):
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+            return {"@id": self._node_id(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        datatype = term.datatype.value
+        if datatype == PREFIXES["xsd"] + "string":
+            return term.value
+        # JSON's own true, false and integers, where they read back as the same literal
+        if datatype == PREFIXES["xsd"] + "boolean" and term.value in ("true", "false"):
+            return term.value == "true"
+        if datatype == PREFIXES["xsd"] + "integer" and _CANONICAL_INTEGER.match(term.value):
+            return int(term.value)
+        return {"@value": term.value, "@type": self._prefixed(datatype)}
+
+    # -- statements
+    def _entry(self, predicate: str, term) -> tuple[str, object, bool]:
+        """(key, value, is a language map entry)."""
+        found = self.terms.get(predicate)
+        if found is None:
+            return self._key(predicate), self._explicit(term), False
+        name, definition = found
+        coercion = definition.get("@type")
+        if definition.get("@container") == "@language":
+            if isinstance(term, ox.Literal) and term.language:
+                return name, (term.language, term.value), True
+        elif coercion == "@id":
+            if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+                return name, self._node_id(term), False
+        elif coercion == "@vocab":
+            if isinstance(term, ox.NamedNode):
+                value = self._vocab_name(term.value)
+                if ":" not in value or value.startswith(("http:", "https:")):
+                    return name, value, False
+                return name, term.value, False
+        elif coercion:
+            datatype = self._expand(coercion)
+            if isinstance(term, ox.Literal) and not term.language and (
+                    term.datatype.value == datatype):
+                return name, term.value, False
+        elif "@reverse" not in definition:
+            return name, self._explicit(term), False
+        return self._prefixed(predicate), self._explicit(term), False
+
+    def _expand(self, value: str) -> str:
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in self.prefixes:
+            return self.prefixes[prefix] + local
+        return value
+
+    def node(self, subject, statements: list[tuple[str, object]]) -> dict:
+        node: dict = {"id": self._node_id(subject)}
+        types = [self._vocab_name(o.value) if isinstance(o, ox.NamedNode) else self._node_id(o)
+                 for p, o in statements if p == RDF_TYPE]
+        if types:
+            node["type"] = types[0] if len(types) == 1 else sorted(types)
+        for predicate, term in statements:
+            if predicate == RDF_TYPE:
+                continue
+            key, value, language_entry = self._entry(predicate, term)
+            if language_entry:
+                language, text = value  # type: ignore[misc]
+                language_map = node.setdefault(key, {})
+                if language in language_map:  # two labels in one language: a list
+                    previous = language_map[language]
+                    language_map[language] = (previous if isinstance(previous, list)
+                                              else [previous]) + [text]
+                else:
+                    language_map[language] = text
+                continue
+            if key in node:
+                if not isinstance(node[key], list):
+                    node[key] = [node[key]]
+                node[key].append(value)
+            else:
+                node[key] = value
+        return node
+
+    def nodes(self, triples: Iterable[ox.Triple]) -> Iterator[dict]:
+        """One node object per subject, subjects in sorted order."""
+        by_subject: dict = {}
+        for t in triples:
+            by_subject.setdefault(t.subject, []).append((t.predicate.value, t.object))
+        for subject in sorted(by_subject, key=lambda s: (isinstance(s, ox.BlankNode), s.value)):
+            statements = sorted(by_subject[subject], key=lambda x: (x[0], str(x[1])))
+            yield self.node(subject, statements)
 
 
 # -- the framed cluster -------------------------------------------------------------------
@@ -503,8 +631,14 @@ def iter_export(store: Store, fmt: RdfFormat, *, include_derived: bool = True) -
     is built whole."""
     quads = export_quads(store, include_derived=include_derived)
     if fmt.name == "jsonld":
-        triples = _distinct_triples(quads)
-        yield (json.dumps(compact_jsonld(triples), indent=1, ensure_ascii=False) + "\n").encode()
+        # the context first, then one compacted node object per subject
+        head = json.dumps(context(), indent=1, ensure_ascii=False)
+        yield ('{"@context": ' + head + ',\n "@graph": [').encode()
+        separator = "\n  "
+        for node in JsonLdCompactor().nodes(_distinct_triples(quads)):
+            yield (separator + json.dumps(node, ensure_ascii=False)).encode()
+            separator = ",\n  "
+        yield b"\n]}\n"
         return
     if fmt.name == "rdfxml":
         yield from _threaded_serialize(_distinct_triples(quads), fmt)
