@@ -284,17 +284,6 @@ def _used_prefixes(terms_source: Iterable[ox.Triple | ox.Quad],
     return {p: iri for p, iri in prefixes.items() if iri in text}
 
 
-def to_rdflib(triples: Iterable[ox.Triple]):
-    """An rdflib Graph of pyoxigraph triples (through N-Triples: exact and quick)."""
-    from rdflib import Graph
-
-    graph = Graph()
-    data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES) or b""
-    if data:
-        graph.parse(data=data.decode("utf-8"), format="nt")
-    return graph
-
-
 def compact_jsonld(triples: Iterable[ox.Triple]) -> dict:
     """JSON-LD compacted with the project's context (inline): short keys, not full IRIs.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
 
 from educluster.documentation import (
@@ -21,7 +22,13 @@ from educluster.documentation import (
     shapes_document,
     shapes_graph,
 )
-from educluster.linked_data import GRAPH_FORMATS, RdfFormat, by_suffix, context_document
+from educluster.linked_data import (
+    GRAPH_FORMATS,
+    RdfFormat,
+    by_suffix,
+    context_document,
+    serialize_triples,
+)
 from educluster.resources import ontology_files, shape_files
 from educluster.web import linking
 from educluster.web.errors import ServiceError
@@ -35,11 +42,10 @@ def _serialized(which: str, fmt_name: str) -> bytes:
     graph = ontology_graph() if which == "ontology" else shapes_graph()
     fmt = GRAPH_FORMATS[fmt_name]
     if fmt.name == "jsonld":
-        from educluster.linked_data import context
-
-        ctx = context()
-        ctx.pop("@version", None)
-        return graph.serialize(format="json-ld", context=ctx, auto_compact=True).encode()
+        nt = graph.serialize(format="nt", encoding="utf-8")
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
+        return serialize_triples(triples, fmt)
     rdflib_name = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}[fmt.name]
     return graph.serialize(format=rdflib_name, encoding="utf-8")
 
