@@ -320,3 +320,27 @@ def test_serving_an_unwritable_directory_fails_clearly(tmp_path: Path):
     err = result.stderr.decode()
     assert "not writable" in err and str(directory) in err
     assert "Traceback" not in err
+
+
+@pytest.mark.virtuoso
+def test_serving_an_external_store(virtuoso, tmp_path: Path):
+    from conftest import empty_remote_store
+
+    empty_remote_store(virtuoso)
+    env = {
+        "EDUCLUSTER_ENDPOINT": virtuoso.query_endpoint,
+        "EDUCLUSTER_UPDATE_ENDPOINT": virtuoso.update_endpoint,
+        "EDUCLUSTER_ENDPOINT_USER": virtuoso.user,
+        "EDUCLUSTER_ENDPOINT_PASSWORD": virtuoso.password,
+        "EDUCLUSTER_LOAD_EXAMPLES": "false",
+    }
+    with running_server(tmp_path / "unused", token=TOKEN, env=env, log_dir=tmp_path) as server:
+        assert server.health()["engine"] == "remote"
+        # the first start gave the empty store the ontology and the shapes
+        for graph in (ONTOLOGY_GRAPH, SHAPES_GRAPH):
+            assert number(server, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        update(server, membership(1).replace(f"{EX}crash", f"{EX}remote"))
+        assert number(
+            server, f"SELECT (COUNT(*) AS ?n) {{ <{EX}c1> <{EC_IRI}hasMember> <{EX}p1> }}"
+        ) == 1
+    assert not (tmp_path / "unused").exists()
