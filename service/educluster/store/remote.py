@@ -445,7 +445,8 @@ class RemoteStore(Store):
         return RemoteResult("bindings", json_results=data)
 
     def named_graphs(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY rather than DISTINCT: the same answer, a hundred times faster on Virtuoso
+        rows = self.select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return sorted(
             row["g"].value for row in rows
             if isinstance(row.get("g"), ox.NamedNode)
