@@ -544,3 +544,24 @@ def test_compaction_round_trips_statements_that_do_not_fit_their_terms():
     back = graph_of(json.dumps(document).encode(), "json-ld")
     original = graph_of(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), "nt")
     assert isomorphic(back, original)
+
+
+def test_void_is_counted_once_per_published_generation():
+    class Generations(MemoryDataset):
+        generation = 1
+
+    store = OxigraphStore()
+    store.update(f'INSERT DATA {{ <{ID}a> <{RDFS_LABEL}> "a" }}')
+    dataset = Generations(store)
+    client = create_app(dataset).test_client()
+
+    def triples() -> int:
+        void = graph_of(client.get("/.well-known/void").data, "turtle")
+        dataset_node = rdflib.URIRef("http://localhost/.well-known/void#dataset")
+        return int(void.value(dataset_node, VOID.triples))
+
+    assert triples() == 1
+    store.update(f'INSERT DATA {{ <{ID}b> <{RDFS_LABEL}> "b" }}')
+    assert triples() == 1  # the same generation: the counts already made
+    dataset.generation = 2
+    assert triples() == 2

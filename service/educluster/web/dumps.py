@@ -8,6 +8,8 @@ dump as it is serialized (``educluster.linked_data.iter_export``, the same code 
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from educluster.linked_data import FORMATS, gzip_stream, iter_export, rdf_format, serialize_triples
@@ -54,11 +56,27 @@ def export():
                     headers=headers, direct_passthrough=True)
 
 
+_void_cache: dict[tuple, list] = {}
+_void_lock = threading.Lock()
+
+
 @bp.get("/.well-known/void")
 def void():
-    store = current_app.extensions["educluster"].reader()
+    dataset = current_app.extensions["educluster"]
+    store = dataset.reader()
     fmt = linking.negotiate(html=False)
-    triples = describe_dataset(store, service_root=request.url_root, base_iri=linking.base_iri())
+    # counting is a scan of the whole store: a published generation is counted once
+    generation = getattr(dataset, "generation", None)
+    key = (id(dataset), generation, request.url_root, linking.base_iri())
+    triples = _void_cache.get(key) if generation is not None else None
+    if triples is None:
+        triples = describe_dataset(store, service_root=request.url_root,
+                                   base_iri=linking.base_iri())
+        if generation is not None:
+            with _void_lock:
+                if len(_void_cache) > 8:
+                    _void_cache.clear()
+                _void_cache[key] = triples
     charset = "" if fmt.name == "rdfxml" else "; charset=utf-8"
     body = serialize_triples(triples, fmt, prefixes=VOID_PREFIXES)
     response = Response(body, content_type=fmt.media_type + charset)
