@@ -499,9 +499,12 @@ def _node_object(store: Store, node: ox.NamedNode, *, skip: set[str] = frozenset
     """A resource's own properties as a JSON object keyed by the context's terms.
 
     IRI values become ``{"id", "label"}``, or a short name for ec: concepts under a
-    concept property; literals become plain values; language-tagged labels a map."""
+    concept property; literals become plain values (JSON numbers and booleans where they
+    are such), under a prefixed key when they do not fit the term; language-tagged labels
+    a map."""
     ctx = context()
     terms = _terms_by_iri(ctx)
+    compactor = JsonLdCompactor()
     rows = store.select(f"SELECT DISTINCT ?p ?o WHERE {{ {node} ?p ?o }} ORDER BY ?p ?o")
     labels = labels_for(store, {r["o"].value for r in rows if isinstance(r["o"], ox.NamedNode)})
     obj: dict = {"id": node.value}
@@ -525,24 +528,16 @@ def _node_object(store: Store, node: ox.NamedNode, *, skip: set[str] = frozenset
                 if value.value in labels:
                     item["label"] = {"en": labels[value.value]}
         else:
-            item = _literal_value(value)
+            # a literal: the compactor's choice of key and value, so that a literal where
+            # the term wants an IRI or another datatype keeps its meaning; text loses only
+            # its language tag
+            key, item, _ = compactor._entry(predicate, value)
+            if isinstance(item, dict) and "@language" in item:
+                item = value.value
         obj.setdefault(key, []).append(item)
     if "orientation" in obj and len(obj["orientation"]) == 1:
         obj["orientation"] = obj["orientation"][0]  # functional: one value, not a list
     return obj
-
-
-def _literal_value(literal: ox.Literal):
-    datatype = literal.datatype.value
-    xsd = PREFIXES["xsd"]
-    if datatype in (xsd + "integer", xsd + "int", xsd + "nonNegativeInteger"):
-        try:
-            return int(literal.value)
-        except ValueError:
-            pass
-    if datatype == xsd + "boolean":
-        return literal.value == "true"
-    return literal.value
 
 
 def _short(iri: str) -> str:
