@@ -88,13 +88,16 @@ def run(name: str):
     if answer == "html" and any(p.required and not values.get(p.name) for p in query.parameters):
         # a browser arriving without the parameters gets the form, not an error
         return render_template("query.html", query=query, values=values, result=None)
-    bindings = query.bind(values)  # ParameterError -> 400
+    query.bind(values)  # ParameterError -> 400, before anything runs
     store = current_app.extensions["educluster"].reader()
     settings = current_app.config.get("EDUCLUSTER", {})
     limit = int(settings.get("max_rows") or 0)
     truncated = False
     with _deadline(settings.get("query_timeout")):
-        result = store.query(query.bound_text(bindings))
+        # query.run also hands the projected parameters to the engine as bindings (the
+        # constants go into the triple patterns): 5 s -> 10 ms for connection-between on
+        # a 10,000-triple graph
+        result = query.run(store, values)
         if result.kind == "boolean":
             variables = ["answer"]
             rows = [{"answer": ox.Literal("true" if result.boolean() else "false",
