@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the project's files and to the W3C suites in ../shared/w3c."""
+"""Shared fixtures: paths to the project's files and to the W3C suites in ../shared/w3c;
+a private Virtuoso for the tests that run on both store engines."""
 
 from __future__ import annotations
 
