@@ -130,6 +130,26 @@ def _query_form(text: str) -> str:
     return "INSERT" if form == "WITH" else form
 
 
+# Strings and comments only: the IRIs of FROM clauses must stay visible.
+_STRINGS_AND_COMMENTS = re.compile(
+    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|\#[^\n]*""",
+    re.DOTALL,
+)
+_DATASET_CLAUSE = re.compile(
+    r"(?<![?$\w:])FROM\s+(?:NAMED\s+)?(?:<[^<>\s]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)",
+    re.IGNORECASE,
+)
+
+
+def _without_dataset_clauses(text: str) -> str:
+    """The query without its FROM and FROM NAMED clauses (strings and comments kept)."""
+    masked = _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group(0)), text)
+    spans = [m.span() for m in _DATASET_CLAUSE.finditer(masked)]
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def _has_where(update: str) -> bool:
     return bool(_WHERE.search(_OPAQUE.sub(" ", update)))
 
@@ -403,6 +423,10 @@ class RemoteStore(Store):
         bindings: dict[str, Term] | None = None,
     ) -> QueryResult:
         text = sparql
+        if default_graph is not None or named_graphs is not None:
+            # The protocol's dataset replaces the query's FROM / FROM NAMED (SPARQL 1.1
+            # Protocol 2.1.4); Virtuoso would merge the two.
+            text = _without_dataset_clauses(text)
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         if bindings:
