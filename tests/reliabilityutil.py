@@ -98,3 +98,48 @@ class Stopwatch:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+
+def send_streaming(port: int, method: str, path: str, headers: dict[str, str],
+                   chunks, *, chunked: bool = False, timeout: float = 120) -> tuple[int, bytes]:
+    """Send a (large) body the way curl does: watch for an early answer while sending, stop
+    sending when it comes, and read it.  Returns (status, body); status 0 when the server
+    cut the connection without answering."""
+    import select
+    import socket
+
+    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    if chunked:
+        head.append("Transfer-Encoding: chunked")
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        try:
+            for chunk in chunks:
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                if chunked:
+                    chunk = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+                sock.sendall(chunk)
+            else:
+                if chunked:
+                    sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = bytearray()
+        try:
+            while True:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                data += piece
+        except (ConnectionResetError, TimeoutError):
+            pass
+    finally:
+        sock.close()
+    if not data.startswith(b"HTTP/"):
+        return 0, bytes(data)
+    status = int(data.split(b" ", 2)[1])
+    return status, bytes(data.partition(b"\r\n\r\n")[2])

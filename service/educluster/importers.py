@@ -165,6 +165,9 @@ def yaml_to_quads(text: str, source: str = "input.yaml") -> list[ox.Quad]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"not valid YAML: {problem}", source=source,
                          line=mark.line + 1 if mark is not None else None) from None
+    except RecursionError:  # PyYAML parses nested collections recursively
+        raise InputError("not valid YAML: collections nested too deeply",
+                         source=source) from None
     if doc is None:
         raise InputError("the document is empty", source=source)
     if not isinstance(doc, dict):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from educluster.errors import ForbiddenOperation, InputError
+from educluster.errors import ForbiddenOperation, InputError, QuerySyntaxError
 
 # -- the lexer ----------------------------------------------------------------------------
 
@@ -71,6 +71,64 @@ def tokenize(text: str) -> Iterator[Token]:
         if kind in ("ws", "comment"):
             continue
         yield Token(kind, m.group(), m.start(), m.end())
+
+
+# -- the shape of a request ----------------------------------------------------------------
+
+#: the deepest nesting of brackets ``( { [`` a query or update may have
+MAX_NESTING = 100
+#: the most operators and groups (UNION, OPTIONAL, path and arithmetic operators, ``{``...)
+#: outside ``INSERT DATA`` / ``DELETE DATA`` blocks
+MAX_OPERATORS = 2000
+_OPERATOR_PUNCT = {"{", "[", "/", "|", "^", "&&", "||", "!", "+", "-", "*", "=", "!=",
+                   "<", ">", "<=", ">="}
+_OPERATOR_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE",
+                   "EXISTS", "IN"}
+
+
+def check_shape(text: str) -> None:
+    """Refuse a query or update nested too deeply or chaining too many operators.
+
+    The engine parses and evaluates recursively: a few thousand nested brackets, or a
+    long enough chain of ``UNION``, ``/`` or ``+`` (a few kilobytes of text), overflow a
+    worker's stack and end the process instead of giving an error.  Real queries stay far
+    below both limits.
+
+    >>> check_shape("SELECT * { " + "{" * 200 + "}" * 200 + " }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    educluster.errors.QuerySyntaxError: the request nests brackets 101 deep (at most 100 ...
+    """
+    depth = deepest = operators = 0
+    data_depth: int | None = None  # the depth of the INSERT/DELETE DATA block we are in
+    previous_data = False
+    for tok in tokenize(text):
+        if tok.kind == "punct" and tok.text in "({[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    break
+            if previous_data and tok.text == "{":
+                data_depth = depth
+        elif tok.kind == "punct" and tok.text in ")}]":
+            if data_depth is not None and depth == data_depth:
+                data_depth = None
+            depth = max(depth - 1, 0)
+        if data_depth is None and (
+            (tok.kind == "punct" and tok.text in _OPERATOR_PUNCT)
+            or (tok.kind == "word" and tok.text.upper() in _OPERATOR_WORDS)
+        ):
+            operators += 1
+        previous_data = tok.is_word("DATA")
+    if deepest > MAX_NESTING:
+        raise QuerySyntaxError(
+            f"the request nests brackets {deepest} deep (at most {MAX_NESTING} are "
+            "accepted): flatten it")
+    if operators > MAX_OPERATORS:
+        raise QuerySyntaxError(
+            f"the request chains {operators} operators and groups (at most "
+            f"{MAX_OPERATORS} are accepted): split it, or use VALUES for long lists")
 
 
 # -- the analysis -------------------------------------------------------------------------
@@ -276,11 +334,41 @@ def check_jsonld(data: bytes, *, source: str = "request body") -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(f"not valid JSON: {exc}", source=source, line=line) from None
+    except RecursionError:
+        document = None  # deeper than Python's own limit: refused just below
+    depth = _json_depth(document) if document is not None else MAX_JSON_DEPTH + 1
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(
+            f"the JSON-LD document nests objects and arrays more than {MAX_JSON_DEPTH} deep "
+            "(the parser would run out of stack): flatten it", source=source)
     for context in _contexts(document):
         if isinstance(context, str) and context not in ALLOWED_CONTEXTS:
             raise InputError(
                 f"the JSON-LD @context {context!r} is remote; the service does not fetch "
                 "contexts: put the context inline (an object) instead", source=source)
+
+
+#: the deepest nesting of objects and arrays a JSON-LD upload may have
+MAX_JSON_DEPTH = 200
+
+
+def _json_depth(document) -> int:
+    """How deep objects and arrays nest in a parsed JSON document (without recursion)."""
+    deepest = 0
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _contexts(node) -> Iterator:

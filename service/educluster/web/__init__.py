@@ -11,6 +11,7 @@ and gzip for large bodies when the client accepts it.
 from __future__ import annotations
 
 import gzip
+import io
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -64,6 +65,7 @@ def create_app(dataset: Dataset | None = None, *, settings: dict | None = None) 
 
     app.register_blueprint(pages.bp)
 
+    app.before_request(_bounded_chunked_body)
     app.after_request(_cors)
     app.after_request(_gzip)
     return app
@@ -84,6 +86,31 @@ def mark_write(response: Response | None = None) -> Response | None:
     headers."""
     g.educluster_write = True
     return response
+
+
+def _bounded_chunked_body() -> None:
+    """Read a body sent without Content-Length (chunked) here, up to the size limit: 413
+    past it.  Left to werkzeug, such a body is cut at the limit without a word, and the
+    view would take the first ``max_body_bytes`` of it for the whole document."""
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") or request.method in READ_METHODS:
+        return
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    stream = environ["wsgi.input"]
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(min(65536, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) > limit:
+        from werkzeug.exceptions import RequestEntityTooLarge
+
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
+    environ["CONTENT_LENGTH"] = str(len(data))
 
 
 def _cors(response: Response) -> Response:

@@ -52,6 +52,7 @@ def endpoint_url() -> str:
 
 def run_query(operation: protocol.QueryRequest) -> Response:
     base = endpoint_url()
+    safety.check_shape(operation.query)
     analysis = safety.analyse(operation.query, base_iri=base)
     safety.check_remote(analysis, allow_remote=bool(setting("allow_remote")))
     kwargs: dict = {}
@@ -87,6 +88,7 @@ def run_query(operation: protocol.QueryRequest) -> Response:
 
 def run_update(operation: protocol.UpdateRequest) -> Response:
     require_write_token()
+    safety.check_shape(operation.update)
     base = endpoint_url()
     analysis = safety.analyse(operation.update, base_iri=base,
                               update_positions=operation.has_dataset)
