@@ -12,8 +12,12 @@ How the interface maps onto the protocol:
   and parsed with pyoxigraph;
 - ``bindings`` become a trailing ``VALUES`` clause (terms written by pyoxigraph, never
   user text pasted into the query);
-- updates go to the update endpoint; ``add_quads`` sends ``INSERT DATA`` in batches,
-  ``clear_graph`` ``CLEAR SILENT GRAPH``;
+- updates go to the update endpoint; ``add_quads`` sends ``INSERT DATA`` in batches
+  (halved when Virtuoso finds one too large to compile), ``clear_graph``
+  ``CLEAR SILENT GRAPH``;
+- a query sent with a protocol dataset (``default_graph`` / ``named_graphs``) loses its
+  own FROM / FROM NAMED clauses first: the protocol's dataset replaces them, where
+  Virtuoso would merge the two;
 - the store's own default graph (the Graph Store Protocol's ``?default``, data loaded
   without a graph IRI) is the named graph ``DEFAULT_GRAPH``
   (``https://w3id.org/educluster/graph/default``): Virtuoso has no separate default
@@ -30,6 +34,8 @@ Engine differences handled here (see docs/external-stores.md for the rest):
   ``INSERT { ... } WHERE {}``; triples sharing a blank node always travel together.
 - Virtuoso answers ``"1"^^xsd:boolean`` for ``true``: booleans are read back in their
   canonical form.
+- Virtuoso lists graphs a hundred times faster with ``GROUP BY`` than with ``DISTINCT``,
+  and needs a dataset for DESCRIBE (every graph is named).
 - Virtuoso stops a query at its own time limit and answers what it found so far (an
   "anytime" result, header ``X-SQL-State: S1TAT``): that becomes ``QueryTimeout``,
   never a silently partial answer.
