@@ -482,7 +482,10 @@ def gunicorn_options(settings: dict) -> dict:
         "control_socket_disable": True,  # several servers may run on one machine
     }
     if settings.get("access_log"):
+        from educluster.accesslog import redacting_logger
+
         options["accesslog"] = settings["access_log"]
+        options["logger_class"] = redacting_logger(settings.get("write_token"))
     return options
 
 
