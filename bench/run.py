@@ -17,8 +17,9 @@ it measures, side by side on the same data and the same SPARQL text:
   latency minus the engine's own time for the same query and serialization);
 - **validation**: a cluster definition of about 150 triples as a fresh ``educluster
   validate`` process against the plain ``pyshacl`` command (same data and shapes), and
-  the whole synthetic graph in ``validate`` against pySHACL on an rdflib graph (up to
-  ``--pyshacl-limit`` triples: pySHACL needs minutes at a million);
+  the whole synthetic graph in ``validate`` against the ``pyshacl`` command (up to
+  ``--pyshacl-limit`` triples, stopped after ``--pyshacl-timeout`` seconds: the ratio is
+  then a lower bound);
 - **load**: ``educluster load`` (parse, write, derive, publish) against a bare pyoxigraph
   bulk load of the same file, each as its own process with its peak memory; keeping
   derived knowledge current after a one-cooperation write.
@@ -519,18 +520,22 @@ def bench_validation(data: Data, args, work: Path, figures: Figures) -> None:
     say("\n== Validation")
     shapes_file = work / "shapes.ttl"
     shapes_file.write_text(shapes_graph().serialize(format="turtle"))
-    small = SMALL_DEFINITION
-    small_triples = len(list(ox.parse(path=str(small), base_iri=small.resolve().as_uri())))
-    small_data = small_data_graph(small, work)
-    ours, theirs = [], []
-    for _ in range(args.repeat):
-        ours.append(timed_process([*educluster_command(), "validate", str(small)])[0])
-        theirs.append(timed_process([*pyshacl_command(), "-s", str(shapes_file), "-w",
-                                     "--allow-info", str(small_data)])[0])
-    say(f"   a {small_triples}-triple definition, fresh process: educluster validate "
-        f"{median_spread(ours)}; pyshacl command {median_spread(theirs)}")
-    figures.set("validation.small", statistics.median(ours))
-    figures.set("validation.small.pyshacl", statistics.median(theirs))
+    from educluster.resources import resource_dir
+
+    for key, small in (("validation.small", SMALL_DEFINITION),
+                       ("validation.example", resource_dir("data") / "ulyanovsk-holding.ttl")):
+        small_triples = len(list(ox.parse(path=str(small), base_iri=small.resolve().as_uri())))
+        small_data = small_data_graph(small, work)
+        ours, theirs = [], []
+        for _ in range(args.repeat):
+            ours.append(timed_process([*educluster_command(), "validate", str(small)])[0])
+            theirs.append(timed_process([*pyshacl_command(), "-s", str(shapes_file), "-w",
+                                         "--allow-info", str(small_data)])[0])
+        say(f"   {small.name} ({small_triples} triples), fresh process: educluster validate "
+            f"{median_spread(ours)}; pyshacl command {median_spread(theirs)}")
+        figures.set(key, statistics.median(ours))
+        figures.set(key + ".pyshacl", statistics.median(theirs))
+        figures.set(key + ".triples", small_triples)
 
     seconds, status, peak = timed_process([*educluster_command(), "validate", "--format",
                                            "json", str(data.source)])
@@ -550,7 +555,11 @@ def bench_validation(data: Data, args, work: Path, figures: Figures) -> None:
         f"{report.counts['Violation']} violations, {report.counts['Warning']} warnings")
     figures.set("validation.graph", statistics.median(warm))
     if data.triples <= args.pyshacl_limit:
-        seconds = pyshacl_on_graph(quads, report)
+        seconds = pyshacl_on_graph(quads, shapes_file, work, args.pyshacl_timeout)
+        if seconds is None:
+            figures.set("validation.graph.pyshacl.lower", args.pyshacl_timeout)
+            figures.notes.append(f"the pyshacl command did not finish on the graph in "
+                                 f"{args.pyshacl_timeout:.0f} s: the ratio is a lower bound")
         figures.set("validation.graph.pyshacl", seconds)
     else:
         note = (f"pySHACL on the {data.triples:,}-triple graph not run (above "
@@ -574,30 +583,31 @@ def small_data_graph(path: Path, work: Path) -> Path:
     return out
 
 
-def pyshacl_on_graph(quads: list[ox.Quad], report) -> float:
-    """pySHACL on an rdflib graph of the same data graph; checks the results agree."""
-    from rdflib import Graph
-
+def pyshacl_on_graph(quads: list[ox.Quad], shapes_file: Path, work: Path, limit: float
+                     ) -> float | None:
+    """The plain ``pyshacl`` command on the same data graph (asserted + derived, as
+    ``validate`` hands it over) and shapes; None when it did not finish in ``limit`` s."""
     from educluster.reasoning import materialize
     from educluster.store import OxigraphStore
-    from educluster.validation import run_pyshacl, shacl_data_store
+    from educluster.validation import shacl_data_store
 
     store = OxigraphStore()
     store.add_quads(quads)
     materialize(store)
-    g = Graph().parse(data=ox.serialize(list(shacl_data_store(store)),
-                                        format=ox.RdfFormat.N_TRIPLES), format="nt")
+    data_file = work / "graph-data.nt"
+    data_file.write_bytes(ox.serialize(list(shacl_data_store(store)),
+                                       format=ox.RdfFormat.N_TRIPLES) or b"")
     t0 = time.perf_counter()
-    _conforms, results_graph, _ = run_pyshacl(g)
+    try:
+        subprocess.run([*pyshacl_command(), "-s", str(shapes_file), "-w", "--allow-info",
+                        str(data_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        say(f"   pyshacl command on the same data graph: did not finish in {limit:.0f} s "
+            f"(stopped)")
+        return None
     seconds = time.perf_counter() - t0
-    sh = "http://www.w3.org/ns/shacl#"
-    from rdflib import URIRef
-
-    theirs = sum(1 for _ in results_graph.subjects(URIRef(sh + "resultSeverity"),
-                                                    URIRef(sh + "Violation")))
-    same = "same" if theirs == report.counts["Violation"] else "DIFFERENT"
-    say(f"   pySHACL on an rdflib graph of the same data graph: {seconds:.2f} s "
-        f"({theirs} violations: {same} count)")
+    say(f"   pyshacl command on the same data graph: {seconds:.1f} s")
     return seconds
 
 
@@ -671,6 +681,8 @@ def table(figures: Figures, args, size: int) -> None:
     def add(name: str, value, target: str, ok) -> None:
         if value is None:
             rows.append((name, "not measured", target, "-"))
+        elif target.startswith("("):
+            rows.append((name, value, target, "-"))
         else:
             rows.append((name, value, target, "yes" if ok else "NO"))
 
@@ -687,20 +699,22 @@ def table(figures: Figures, args, size: int) -> None:
     add("lookup throughput / rdflib-endpoint", r and f"{r:.1f}x", "(figure)", True)
     a = v("http.added_ms")
     add("added cost per query (median)", a and f"{a:.2f} ms", "<= 1 ms", a is not None and a <= 1)
-    s = v("validation.small")
-    p = v("validation.small.pyshacl")
-    add("150-triple definition, fresh process", s and f"{s:.2f} s", "<= 0.6 s",
-        s is not None and s <= 0.6)
-    r = ratio(p, s)
-    add("  / pyshacl command", r and f"{r:.2f}x faster", ">= 1x", r and r >= 1)
+    for key in ("validation.small", "validation.example"):
+        s, p = v(key), v(key + ".pyshacl")
+        add(f"{v(key + '.triples')}-triple definition, fresh process", s and f"{s:.2f} s",
+            "<= 0.6 s", s is not None and s <= 0.6)
+        r = ratio(p, s)
+        add("  / pyshacl command", r and f"{r:.2f}x faster", ">= 1x", r and r >= 1)
     g = v("validation.graph")
     limit = 2.0 if size < 500_000 else 20.0
     add(f"validate {v('data.triples'):,} triples (in process)", g and f"{g:.2f} s",
         f"<= {limit:g} s", g is not None and g <= limit)
     gp = v("validation.graph.process")
     add("  same, fresh educluster validate", gp and f"{gp:.2f} s", "(figure)", True)
-    r = ratio(v("validation.graph.pyshacl"), g)
-    add("  / pySHACL (rdflib)", r and f"{r:.1f}x faster", ">= 13x", r and r >= 13)
+    lower = v("validation.graph.pyshacl.lower")
+    r = ratio(v("validation.graph.pyshacl") or lower, g)
+    add("  / pyshacl command", r and f"{'> ' if lower else ''}{r:.1f}x faster", ">= 13x",
+        r and r >= 13)
     lr = v("load.ratio")
     add("educluster load / bare bulk load", lr and f"{lr:.2f}x", "<= 2x", lr and lr <= 2)
     pk = v("load.peak")
@@ -738,6 +752,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-rdflib-endpoint", action="store_true")
     parser.add_argument("--pyshacl-limit", default="200k",
                         help="largest graph pySHACL is run on (default 200k)")
+    parser.add_argument("--pyshacl-timeout", type=float, default=300.0,
+                        help="seconds the pyshacl command may take on the whole graph")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
