@@ -196,7 +196,9 @@ class NamedQuery:
                 r"\s*=\s*\?" + p.variable + r"\s*\)", self.text, re.IGNORECASE)
             if len(found) != 1 or projected is None or found[0] not in projected:
                 continue
-            if re.search(r"VALUES\s*\(?[^{]*\?" + found[0] + r"\b", self.text, re.IGNORECASE):
+            enumerated = (r"VALUES\s*(\([^)]*\?" + found[0] + r"\b[^)]*\)|\?" + found[0] + r"\b)",
+                          r"\?" + found[0] + r"\s+IN\s*\(")
+            if any(re.search(e, self.text, re.IGNORECASE) for e in enumerated):
                 continue  # a variable the query itself enumerates stays as it is
             out[found[0]] = term
         return out
