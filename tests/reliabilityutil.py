@@ -76,10 +76,9 @@ def record(section: str, figures: dict) -> None:
             "python": platform.python_version(), "system": platform.platform(),
             "cpus": _cpus(),
         })
-        data[section] = {
-            "recorded": datetime.now(UTC).isoformat(timespec="seconds"),
-            **figures,
-        }
+        # merged: a run of some of a section's tests keeps the others' figures
+        data.setdefault(section, {}).update(
+            {"recorded": datetime.now(UTC).isoformat(timespec="seconds"), **figures})
         temporary = FIGURES.with_suffix(".tmp")
         temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         temporary.replace(FIGURES)

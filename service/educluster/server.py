@@ -499,12 +499,38 @@ def _post_worker_init(worker) -> None:
             dataset.reader()  # open the snapshot before the first request
 
 
+#: the free space the store's file system must have for ``serve`` to start: room for
+#: RocksDB's write-ahead log and compactions and the snapshots of a moderate store
+MIN_FREE_BYTES = 16 * 1024 * 1024
+
+
+def check_free_space(path: Path, minimum: int = MIN_FREE_BYTES) -> None:
+    """Refuse to serve a store whose file system is (nearly) full: every write would
+    fail, and a first start would leave a half-made store behind."""
+    existing = Path(path).absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        stat = os.statvfs(existing)
+    except OSError:
+        return  # cannot tell: the directory checks that follow will say what is wrong
+    free = stat.f_bavail * stat.f_frsize
+    if free < minimum:
+        raise StoreError(
+            f"the store directory {path} has only {free / 2**20:.1f} MiB free on its file "
+            f"system (serving needs at least {minimum // 2**20} MiB to take writes); free "
+            "some space or give another --store"
+        )
+
+
 def serve(settings: dict) -> None:
     """Prepare the store (first start: ontology, shapes, examples), then serve it under
     gunicorn until interrupted."""
     from gunicorn.app.base import BaseApplication
 
     _check_address(settings)
+    if not settings.get("endpoint"):
+        check_free_space(default_store_path(settings.get("store")))
     # RocksDB must not be used in the arbiter: a process forked after it ran inherits its
     # background thread pool's state without the threads, and hangs on its first flush.
     # So the store is prepared in a short-lived child process.
