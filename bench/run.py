@@ -689,8 +689,13 @@ def table(figures: Figures, args, size: int) -> None:
     ours_mix, ours_look = v("http.educluster.mix"), v("http.educluster.lookups")
     r = ratio(ours_mix, v("http.Virtuoso.mix"))
     add("mix throughput / Virtuoso", r and f"{r:.2f}x", ">= 1.0x", r and r >= 1.0)
-    r = ratio(ours_mix, v("http.rdflib-endpoint.mix"))
-    add("mix throughput / rdflib-endpoint", r and f"{r:.1f}x", ">= 40x", r and r >= 40)
+    theirs = v("http.rdflib-endpoint.mix")
+    if theirs == 0 and ours_mix:  # not one answer in the whole run: under 1 per duration
+        r = ours_mix * args.duration
+        add("mix throughput / rdflib-endpoint", f"> {r:.0f}x", ">= 40x", r >= 40)
+    else:
+        r = ratio(ours_mix, theirs)
+        add("mix throughput / rdflib-endpoint", r and f"{r:.1f}x", ">= 40x", r and r >= 40)
     r = ratio(v("http.educluster.mix-sparql"), v("http.Virtuoso.mix"))
     add("  same mix as text at /sparql / Virtuoso", r and f"{r:.2f}x", "(figure)", True)
     r = ratio(ours_look, v("http.Virtuoso.lookups"))
