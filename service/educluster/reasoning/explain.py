@@ -112,17 +112,20 @@ def explain_cluster(store: Store, cluster_iri: str) -> ClusterExplanation:
 def _cooperations(store: Store, selector: str) -> list[CooperationExplanation]:
     """Explanations of the cooperations that ``selector`` (a graph pattern binding
     ?cooperation) picks, built from one query."""
-    attributes = " ".join(f'(<{iri}> "{name}")' for name, iri in ATTRIBUTES)
+    # FILTER IN, not a VALUES block: Oxigraph joined the block with every triple of the
+    # store (validating 100,000 triples spent 4 of its 7 s here)
+    attribute_of = {iri: name for name, iri in ATTRIBUTES}
+    properties = ", ".join(f"<{iri}>" for iri in attribute_of)
     rows = store.select(
         PREFIXES
-        + f"""SELECT ?cooperation ?cluster ?orientation ?partner ?attribute ?value WHERE {{
+        + f"""SELECT ?cooperation ?cluster ?orientation ?partner ?property ?value WHERE {{
           {selector}
           ?cooperation ec:partner ?partner .
           OPTIONAL {{ ?cooperation ec:inCluster ?cluster }}
           OPTIONAL {{ GRAPH <{DERIVED_GRAPH}> {{ ?cooperation ec:orientation ?orientation }} }}
           OPTIONAL {{
-            VALUES (?property ?attribute) {{ {attributes} }}
             ?partner ?property ?value .
+            FILTER (?property IN ({properties}))
           }}
         }}"""
     )
@@ -137,8 +140,8 @@ def _cooperations(store: Store, selector: str) -> list[CooperationExplanation]:
         if "orientation" in row:
             coop["orientation"] = row["orientation"].value
         values = coop["partners"].setdefault(row["partner"], defaultdict(set))
-        if "attribute" in row:
-            values[row["attribute"].value].add(row["value"])
+        if "property" in row:
+            values[attribute_of[row["property"].value]].add(row["value"])
 
     iris = set()
     for coop in coops.values():
@@ -164,11 +167,11 @@ def _labels(store: Store, iris: list[str]) -> dict[str, str]:
     if not iris:
         return {}
     values = " ".join(f"<{iri}>" for iri in sorted(set(iris)))
-    props = " ".join(f"<{p}>" for p in _LABEL_PROPERTIES)
+    props = ", ".join(f"<{p}>" for p in _LABEL_PROPERTIES)
     rows = store.select(
         f"""SELECT ?x ?property ?label WHERE {{
-          VALUES ?x {{ {values} }} VALUES ?property {{ {props} }}
-          ?x ?property ?label . FILTER (isLiteral(?label))
+          VALUES ?x {{ {values} }}
+          ?x ?property ?label . FILTER (?property IN ({props}) && isLiteral(?label))
         }}"""
     )
     best: dict[str, tuple[tuple[int, int, str], str]] = {}
