@@ -337,14 +337,18 @@ def test_regression_a_full_disk_let_serve_start_and_fail_every_write(tmp_path):
     FIGURES["full_disk"] = {"refused_at_start": 2, "writes_lost": 0}
 
 
-def test_a_store_filling_up_while_serving_refuses_the_write_and_keeps_the_rest(tmp_path):
+def test_regression_a_disk_filling_up_while_serving_was_a_500(tmp_path):
+    """Found by this suite: a write meeting a full disk was answered 500 ("unexpected
+    error").  It is a 507 saying so; nothing of it is stored, reads go on, and once there
+    is room again writes do too."""
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=96m", "tmpfs") as disk:
         store = disk / "store"
         with running_server(store, token=TOKEN, workers=2, log_dir=tmp_path) as server:
             assert write(server, "before").status == 204
             filler = fill(disk)
             refused = write(server, "while-full")
-            assert refused.status >= 400 and refused.body.strip()
+            assert refused.status == 507, refused.body[:300]
+            assert b"file system is full" in refused.body
             assert ask(server) == 200  # reads go on
             filler.unlink()
             assert write(server, "after").status == 204

@@ -170,7 +170,11 @@ class Load:
 def test_eight_clients_for_a_minute_against_the_production_configuration(tmp_path):
     server = start_server(tmp_path / "store", token=TOKEN, workers=0, log_dir=tmp_path)
     try:
-        workers = len(server.worker_pids())
+        workers = 2 * (os.cpu_count() or 1) + 1  # the default: 2 x CPU cores + 1
+        booted = time.monotonic() + 60
+        while len(server.worker_pids()) < workers and time.monotonic() < booted:
+            time.sleep(0.1)
+        assert len(server.worker_pids()) == workers
         load = Load(server.base_url)
         started = time.monotonic()
         deadline = started + DURATION

@@ -1,12 +1,13 @@
 """Error responses: one clear message as JSON or plain text, never a traceback.
 
 Every error the service answers goes through here: the protocol's own (400 malformed
-query, 401/403 token, 404, 406, 413, 415, 422, 503) and anything unexpected (500, with the
-details in the server log only).
+query, 401/403 token, 404, 406, 413, 415, 422, 503, 507 when the store's disk is full) and
+anything unexpected (500, with the details in the server log only).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, Response, json, request
@@ -35,6 +36,7 @@ TITLES = {
     422: "Unprocessable Content",
     500: "Internal Server Error",
     503: "Service Unavailable",
+    507: "Insufficient Storage",
 }
 
 
@@ -101,5 +103,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if _disk_full(exc):
+            log.error("a write failed: the store's file system is full (%s %s)",
+                      request.method, request.path)
+            return error_response(507, "the store's file system is full: nothing of this "
+                                       "write was stored; the operator must free space")
         log.exception("unexpected error while answering %s %s", request.method, request.path)
         return error_response(500, "the server met an unexpected error; it is in the server log")
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    """Whether an error (or one it came from) is "no space left on device"."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and (
+            exc.errno == errno.ENOSPC or "No space left on device" in str(exc)
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
