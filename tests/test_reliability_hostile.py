@@ -362,6 +362,12 @@ CHAINS = {
     "conjunction": "SELECT * { FILTER(" + " && ".join(["true"] * 20000) + ") }",
     "property path": "SELECT * { ?s " + "/".join(["<p:p>"] * 5000) + " ?o }",
     "optional": "SELECT * { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * 5000 + "}",
+    "binds": "SELECT * { " + " ".join(f"BIND({i} AS ?x{i})" for i in range(3000)) + " }",
+    "triple patterns": "SELECT * { " + " ".join(f"?s{i} <p:p> ?o{i} ." for i in range(30000))
+                       + " }",
+    "object lists": "SELECT * { ?s <p:p> " + ", ".join(str(i) for i in range(30000)) + " }",
+    "predicate lists": "SELECT * { ?s " + " ; ".join(f"<p:p{i}> ?o{i}" for i in range(30000))
+                       + " }",
 }
 
 
@@ -378,10 +384,21 @@ def test_regression_nested_sparql_crashed_worker(server, name):
 
 @pytest.mark.parametrize("name", sorted(CHAINS))
 def test_regression_long_operator_chain_crashed_worker(server, name):
-    """Found by this suite: a long chain of UNION, +, ! or && (some tens of kilobytes)
-    overflowed the engine's stack just as deep nesting did."""
+    """Found by this suite: a long chain of UNION, +, ! or &&, a few thousand BINDs or
+    some ten thousand triple patterns (tens of kilobytes) overflowed the engine's stack
+    just as deep nesting did."""
     text = refused(query(server, "operator chain", CHAINS[name]), 400)
     assert "operators" in text
+
+
+def test_long_values_and_in_lists_are_not_operator_chains(server):
+    rows = " ".join(f"<{EX}v{i}>" for i in range(5000))
+    answer = query(server, "operator chain",
+                   f"SELECT (COUNT(*) AS ?n) {{ VALUES ?x {{ {rows} }} }}")
+    assert answer.status == 200 and b'"5000"' in answer.body
+    members = ", ".join(str(i) for i in range(3000))
+    answer = query(server, "operator chain", f"ASK {{ FILTER(2999 IN ({members})) }}")
+    assert answer.status == 200 and b"true" in answer.body
 
 
 def test_long_insert_data_is_not_an_operator_chain(server):

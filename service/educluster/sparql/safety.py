@@ -77,9 +77,11 @@ def tokenize(text: str) -> Iterator[Token]:
 
 #: the deepest nesting of brackets ``( { [`` a query or update may have
 MAX_NESTING = 100
-#: the most operators and groups (UNION, OPTIONAL, path and arithmetic operators, ``{``...)
-#: outside ``INSERT DATA`` / ``DELETE DATA`` blocks
-MAX_OPERATORS = 2000
+#: the most operators, groups and patterns (UNION, OPTIONAL, BIND, path and arithmetic
+#: operators, ``{``, the ``.`` ``;`` ``,`` between triple patterns...) outside ``INSERT
+#: DATA`` / ``DELETE DATA`` blocks: the engine overflows its stack from about 2,500 BINDs
+MAX_OPERATORS = 500
+_SEPARATORS = {".", ";", ","}
 _OPERATOR_PUNCT = {"{", "[", "/", "|", "^", "&&", "||", "!", "+", "-", "*", "=", "!=",
                    "<", ">", "<=", ">="}
 _OPERATOR_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE",
@@ -99,12 +101,13 @@ def check_shape(text: str) -> None:
     ...
     educluster.errors.QuerySyntaxError: the request nests brackets 101 deep (at most 100 ...
     """
-    depth = deepest = operators = 0
+    depth = deepest = operators = parentheses = 0
     data_depth: int | None = None  # the depth of the INSERT/DELETE DATA block we are in
     previous_data = False
     for tok in tokenize(text):
         if tok.kind == "punct" and tok.text in "({[":
             depth += 1
+            parentheses += tok.text == "("
             if depth > deepest:
                 deepest = depth
                 if deepest > MAX_NESTING:
@@ -115,8 +118,10 @@ def check_shape(text: str) -> None:
             if data_depth is not None and depth == data_depth:
                 data_depth = None
             depth = max(depth - 1, 0)
+            parentheses = max(parentheses - (tok.text == ")"), 0)
         if data_depth is None and (
             (tok.kind == "punct" and tok.text in _OPERATOR_PUNCT)
+            or (tok.kind == "punct" and tok.text in _SEPARATORS and not parentheses)
             or (tok.kind == "word" and tok.text.upper() in _OPERATOR_WORDS)
         ):
             operators += 1
