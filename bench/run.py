@@ -5,7 +5,7 @@
                                   [--no-rdflib-endpoint] [--pyshacl-limit 200k]
 
 On a synthetic graph of about ``--size`` triples (``bench/generate.py``: 10k, 100k or 1m)
-it measures, side by side on the same data and the same SPARQL text:
+it measures, side by side on the same data and the same queries:
 
 - **http**: ``educluster serve`` (gunicorn, ``--workers`` sync workers, snapshot readers)
   and the peers that can run here — rdflib-endpoint (a separate venv under /tmp, run with
@@ -13,8 +13,11 @@ it measures, side by side on the same data and the same SPARQL text:
   (asserted and derived: the peers have no derivation of their own), under ``--clients``
   concurrent clients (``bench/loadclient.py``) for ``--duration`` seconds on simple
   lookups and on a realistic mix of the named queries (``queries/*.rq`` with parameters
-  drawn from the data); then the service's added cost per query (single client, HTTP
-  latency minus the engine's own time for the same query and serialization);
+  drawn from the data: educluster answers them through its named-query API, the peers
+  get the same query text with a VALUES block, and so does educluster in the extra
+  ``mix-sparql`` workload); the answers' row counts are compared; then the service's
+  added cost per query (single client, HTTP latency minus the engine's own time for the
+  same query and serialization);
 - **validation**: a cluster definition of about 150 triples as a fresh ``educluster
   validate`` process against the plain ``pyshacl`` command (same data and shapes), and
   the whole synthetic graph in ``validate`` against the ``pyshacl`` command (up to
@@ -65,9 +68,6 @@ JSON = "application/sparql-results+json"
 RDFLIB_VENV = Path(os.environ.get("RDFLIB_ENDPOINT_VENV", "/tmp/rdflib-endpoint-venv"))
 SMALL_DEFINITION = ROOT / "tests" / "validation_cases" / "typology-mixed-with-enterprise.ttl"
 START_TIMEOUT = 600.0
-
-#: the issue's targets: (name, predicate on the measured figure, the target in words)
-TARGETS: list[tuple[str, str]] = []
 
 
 def parse_size(text: str) -> int:
