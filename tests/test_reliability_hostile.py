@@ -199,6 +199,65 @@ def test_mutated_named_queries_get_a_clear_400_or_an_answer(server, text):
         refused(answer, 400)
 
 
+def _expressions():
+    leaves = st.sampled_from(["1", "?o", '"a"', "true", "<p:p>", "2.5", '"x"@en'])
+
+    def extend(e):
+        return st.one_of(
+            st.tuples(e, e, st.sampled_from(["+", "*", "&&", "||", "=", "<", "!="])).map(
+                lambda t: f"({t[0]} {t[2]} {t[1]})"),
+            e.map(lambda x: f"!({x})"),
+            st.tuples(e, e).map(lambda t: f"CONCAT(STR({t[0]}), STR({t[1]}))"),
+            st.tuples(e, e, e).map(lambda t: f"IF({t[0]}, {t[1]}, {t[2]})"),
+            st.lists(e, min_size=1, max_size=3).map(lambda xs: f"COALESCE({', '.join(xs)})"),
+            e.map(lambda x: f"BOUND(?o) && ({x})"),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=12)
+
+
+def _patterns():
+    leaves = st.sampled_from([
+        "?s ?p ?o .", "?s <https://w3id.org/educluster#region> ?o .",
+        "?s <http://www.w3.org/ns/org#hasMember>/<https://w3id.org/educluster#locatedIn> ?o .",
+        "?s ^<https://w3id.org/educluster#memberOf>|<https://w3id.org/educluster#partner> ?o .",
+        "?s <https://w3id.org/educluster#partOfRegion>* ?o .", "VALUES ?o { 1 2 }",
+    ])
+
+    def extend(p):
+        return st.one_of(
+            p.map(lambda x: f"{{ {x} }}"),
+            p.map(lambda x: f"OPTIONAL {{ {x} }}"),
+            st.tuples(p, p).map(lambda t: f"{{ {t[0]} }} UNION {{ {t[1]} }}"),
+            p.map(lambda x: f"MINUS {{ {x} }}"),
+            p.map(lambda x: f"FILTER(EXISTS {{ {x} }})"),
+            p.map(lambda x: f"FILTER NOT EXISTS {{ {x} }}"),
+            p.map(lambda x: f"GRAPH ?g {{ {x} }}"),
+            p.map(lambda x: f"{{ SELECT * WHERE {{ {x} }} LIMIT 5 }}"),
+            st.tuples(p, _expressions()).map(lambda t: f"{t[0]} FILTER({t[1]})"),
+            st.lists(p, min_size=2, max_size=3).map(" ".join),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=25)
+
+
+@settings(FUZZ, max_examples=80)
+@given(pattern=_patterns(), expression=_expressions(),
+       form=st.sampled_from(["SELECT * WHERE", "SELECT DISTINCT ?s WHERE", "ASK",
+                             "CONSTRUCT { ?s ?p ?o } WHERE"]))
+def test_generated_structured_queries_never_crash_a_worker(server, pattern, expression, form):
+    """Queries built from the grammar (groups, OPTIONAL, UNION, MINUS, EXISTS, GRAPH,
+    subqueries, property paths, nested expressions) within the shape limits: an answer,
+    a clear 400, or a stop at the time limit; never a crash."""
+    text = f"{form} {{ {pattern} BIND(({expression}) AS ?e) }} LIMIT 20"
+    if form == "ASK":
+        text = text.removesuffix(" LIMIT 20")
+    answer = send(server, "sparql: generated from the grammar", "POST", "/sparql", text,
+                  {"Content-Type": "application/sparql-query", "Accept": "*/*"})
+    if answer.status not in (200, 503):
+        refused(answer, 400)
+
+
 UPDATES = [
     f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ <{EX}a> <{EX}p> "one", 2, <{EX}b> ; '
     f"<{EX}q> [ <{EX}r> 3 ] }} }}",
