@@ -1,7 +1,7 @@
 """The Flask application: ``create_app(dataset, settings=...)``.
 
-Each area of the service is a Blueprint in its own module (``sparql``, ``graph_store``,
-``validate``, ``health``); the dataset is on ``app.extensions["educluster"]`` and the
+Each area of the service is a Blueprint in its own module (the protocols, the linked
+data, the analysts' pages); the dataset is on ``app.extensions["educluster"]`` and the
 settings (``educluster.settings.SETTINGS`` names) on ``app.config["EDUCLUSTER"]``.
 
 Every response passes through two filters: CORS headers for reads (never for writes)
@@ -48,22 +48,27 @@ def create_app(dataset: Dataset | None = None, *, settings: dict | None = None) 
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["educluster"] = dataset
 
-    from educluster.web import errors, graph_store, health, sparql, validate
+    from educluster.web import (
+        docs,
+        dumps,
+        errors,
+        graph_store,
+        health,
+        named_queries,
+        pages,
+        resources,
+        sparql,
+        validate,
+    )
 
     errors.init_app(app)
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(graph_store.bp)
-    app.register_blueprint(validate.bp)
-    app.register_blueprint(health.bp)
-    from educluster.web import docs, dumps, named_queries, resources  # linked data
-
-    app.register_blueprint(resources.bp)
-    app.register_blueprint(docs.bp)
-    app.register_blueprint(dumps.bp)
-    app.register_blueprint(named_queries.bp)
-    from educluster.web import pages  # the analysts' pages
-
-    app.register_blueprint(pages.bp)
+    areas = (
+        sparql, graph_store, validate, health,  # the protocols
+        resources, docs, dumps, named_queries,  # linked data
+        pages,  # the analysts' pages
+    )
+    for area in areas:
+        app.register_blueprint(area.bp)
 
     app.before_request(_bounded_chunked_body)
     app.after_request(_cors)
