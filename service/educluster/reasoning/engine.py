@@ -322,20 +322,14 @@ def _widen(store: Store, touched: set[str], transitive: list[str]) -> set[str] |
         for row in store.select(query):
             if not _add(scope, row["n"]):
                 return None
-    values = " ".join(f"<{i}>" for i in sorted(scope))
-    rows = store.select(
-        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?n <{EC_IRI}partner> ?t }}"
-    )
-    for row in rows:
-        if not _add(scope, row["n"]):
-            return None
-    values = " ".join(f"<{i}>" for i in sorted(scope))
-    rows = store.select(
-        f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} ?t <{EC_IRI}inCluster> ?n }}"
-    )
-    for row in rows:
-        if not _add(scope, row["n"]):
-            return None
+    # Then, in turn, each widening the scope the next one starts from: the cooperations
+    # of what is in scope, and the clusters of those cooperations.
+    for pattern in (f"?n <{EC_IRI}partner> ?t", f"?t <{EC_IRI}inCluster> ?n"):
+        values = " ".join(f"<{i}>" for i in sorted(scope))
+        rows = store.select(f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} {pattern} }}")
+        for row in rows:
+            if not _add(scope, row["n"]):
+                return None
     return scope
 
 
