@@ -97,6 +97,18 @@ def _load(path: Path, backend: str):
     return store
 
 
+def _case(entry):
+    """A manifest entry's name, its manifest graph, data file, parsed shapes graph and
+    expected result (a node of the manifest graph)."""
+    name, manifest, node = entry
+    g = Graph().parse(manifest, format="turtle", publicID=manifest.as_uri())
+    action = g.value(node, MF.action)
+    data_path = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
+    shapes_path = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
+    shapes = Graph().parse(shapes_path, format="turtle", publicID=shapes_path.as_uri())
+    return name, g, data_path, shapes, g.value(node, MF.result)
+
+
 def test_the_suite_is_there():
     assert CORE.is_dir(), f"the W3C SHACL test suite is missing: expected {CORE}"
     assert len(ENTRIES) > 90
@@ -105,13 +117,7 @@ def test_the_suite_is_there():
 @pytest.mark.parametrize("backend", ["oxigraph", "rdflib"])
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e[0] for e in ENTRIES])
 def test_core(entry, backend):
-    name, manifest, node = entry
-    g = Graph().parse(manifest, format="turtle", publicID=manifest.as_uri())
-    action = g.value(node, MF.action)
-    data_path = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
-    shapes_path = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
-    expected = g.value(node, MF.result)
-    shapes = Graph().parse(shapes_path, format="turtle", publicID=shapes_path.as_uri())
+    name, g, data_path, shapes, expected = _case(entry)
     if expected == SHT.Failure:
         with pytest.raises(Exception):  # noqa: B017 - any error is what the suite asks
             run_pyshacl(_load(data_path, backend), shapes, strict=True)
@@ -159,13 +165,7 @@ def test_the_sparql_suite_is_there():
 def test_sparql(entry):
     from educluster.validation import check_shapes
 
-    name, manifest, node = entry
-    g = Graph().parse(manifest, format="turtle", publicID=manifest.as_uri())
-    action = g.value(node, MF.action)
-    data_path = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
-    shapes_path = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
-    expected = g.value(node, MF.result)
-    shapes = Graph().parse(shapes_path, format="turtle", publicID=shapes_path.as_uri())
+    name, g, data_path, shapes, expected = _case(entry)
     if expected == SHT.Failure:
         with pytest.raises(Exception):  # noqa: B017 - any error is what the suite asks
             check_shapes(_load(data_path, "oxigraph"), shapes, strict=True)
