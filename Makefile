@@ -21,11 +21,22 @@ system-deps:
 
 ## test: install everything, then run the whole test suite
 test: $(BIN)/.installed system-deps
-	$(BIN)/ruff check service tests
+	$(BIN)/ruff check service tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check service tests
+	$(BIN)/ruff check service tests bench
+
+## bench: install the peers (Virtuoso from Debian, rdflib-endpoint from PyPI in its own
+## environment), then run the benchmark (BENCH_ARGS, e.g. BENCH_ARGS="--size 1m")
+BENCH_PEERS := .bench/rdflib-endpoint-venv
+$(BENCH_PEERS)/.installed:
+	$(PYTHON) -m venv $(BENCH_PEERS)
+	$(BENCH_PEERS)/bin/pip install --quiet 'rdflib-endpoint==0.6.3' 'uvicorn[standard]'
+	touch $@
+
+bench: $(BIN)/.installed system-deps $(BENCH_PEERS)/.installed
+	RDFLIB_ENDPOINT_VENV=$(BENCH_PEERS) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .bench build dist .pytest_cache .ruff_cache test-artifacts

@@ -65,7 +65,7 @@ from educluster.named_queries import named_queries  # noqa: E402
 BENCH_GRAPH = "https://w3id.org/educluster/graph/bench"
 ID = "https://w3id.org/educluster/id/"
 JSON = "application/sparql-results+json"
-RDFLIB_VENV = Path(os.environ.get("RDFLIB_ENDPOINT_VENV", "/tmp/rdflib-endpoint-venv"))
+RDFLIB_VENV = Path(os.environ.get("RDFLIB_ENDPOINT_VENV", ROOT / ".bench" / "rdflib-endpoint-venv"))
 SMALL_DEFINITION = ROOT / "tests" / "validation_cases" / "typology-mixed-with-enterprise.ttl"
 START_TIMEOUT = 600.0
 
@@ -339,8 +339,8 @@ def start_educluster(data: Data, workers: int, work: Path) -> Endpoint:
 def start_rdflib_endpoint(data: Data, work: Path) -> Endpoint | str:
     uvicorn = RDFLIB_VENV / "bin" / "uvicorn"
     if not uvicorn.exists():
-        return (f"rdflib-endpoint not installed (python3 -m venv {RDFLIB_VENV} && "
-                f"{RDFLIB_VENV}/bin/pip install rdflib-endpoint uvicorn)")
+        return (f"rdflib-endpoint not installed in {RDFLIB_VENV} (`make bench` installs "
+                f"it, or set RDFLIB_ENDPOINT_VENV to a virtual environment that has it)")
     app_dir = work / "rdflib-endpoint"
     app_dir.mkdir(exist_ok=True)
     (app_dir / "bench_app.py").write_text(
