@@ -21,12 +21,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   # virtuoso-opensource asks for a DBA password: the test instance sets its own
-  if command -v debconf-set-selections >/dev/null 2>&1; then
-    printf '%s\n' \
-      "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password " \
-      "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password " \
-      | debconf-set-selections || true
-  fi
+  bash "$(dirname "$0")/virtuoso.sh" preseed
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

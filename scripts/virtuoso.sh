@@ -4,6 +4,7 @@
 # database, log, pid file and an `env` file with the endpoints and credentials.
 #
 #   scripts/virtuoso.sh install       install Debian's virtuoso-opensource when missing (root)
+#   scripts/virtuoso.sh preseed       answer the package's DBA-password question in advance
 #   scripts/virtuoso.sh start DIR     configure (first time) and start; wait until it answers;
 #                                     print the env file (shell assignments)
 #   scripts/virtuoso.sh stop DIR      stop the instance started in DIR
@@ -29,18 +30,22 @@ have_virtuoso() {
   command -v "$VIRTUOSO_BIN" >/dev/null 2>&1 && command -v "$ISQL_BIN" >/dev/null 2>&1
 }
 
-cmd_install() {
-  have_virtuoso && return 0
-  [ "$(id -u)" -eq 0 ] || die "virtuoso-opensource is missing; run as root or install it"
-  export DEBIAN_FRONTEND=noninteractive
-  # The package may ask for a DBA password: preseed an empty answer, the instance made by
-  # `start` sets its own.
+# The package may ask for a DBA password: preseed an empty answer, the instance made by
+# `start` sets its own.  (scripts/install-system-deps.sh calls this too.)
+cmd_preseed() {
   if command -v debconf-set-selections >/dev/null 2>&1; then
     printf '%s\n' \
       "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password " \
       "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password " \
       | debconf-set-selections || true
   fi
+}
+
+cmd_install() {
+  have_virtuoso && return 0
+  [ "$(id -u)" -eq 0 ] || die "virtuoso-opensource is missing; run as root or install it"
+  export DEBIAN_FRONTEND=noninteractive
+  cmd_preseed
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends virtuoso-opensource
   have_virtuoso || die "virtuoso-t or isql-vt still missing after installation"
@@ -253,8 +258,9 @@ cmd_status() {
 
 case "${1:-}" in
   install) cmd_install ;;
+  preseed) cmd_preseed ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   status) shift; cmd_status "$@" ;;
-  *) echo "usage: $0 install | start DIR | stop DIR | status DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 install | preseed | start DIR | stop DIR | status DIR" >&2; exit 2 ;;
 esac
