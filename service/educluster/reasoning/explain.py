@@ -108,6 +108,36 @@ def explain_cluster(store: Store, cluster_iri: str) -> ClusterExplanation:
     return result
 
 
+def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
+    """``explain_cluster(store, iri).reason`` for each of the clusters, from two queries in
+    all (validation explains every cluster of a definition; one ``explain_cluster`` per
+    cluster cost a query and a label lookup each)."""
+    wanted = set(cluster_iris)
+    orientation_of: dict[Term, str] = {}
+    for row in store.select(
+        PREFIXES
+        + f"SELECT ?s ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }}"
+    ):
+        orientation_of.setdefault(row["s"], row["o"].value)
+    counts: dict[str, list[int]] = {iri: [0, 0, 0] for iri in wanted}
+    for row in store.select(
+        PREFIXES
+        + """SELECT DISTINCT ?cooperation ?cluster WHERE {
+          ?cooperation ec:inCluster ?cluster .
+          FILTER EXISTS { ?cooperation ec:partner ?partner }
+        }"""
+    ):
+        cluster = row["cluster"]
+        if not isinstance(cluster, ox.NamedNode) or cluster.value not in counts:
+            continue
+        orientation = orientation_of.get(row["cooperation"])
+        slot = 0 if orientation == VERTICAL else 1 if orientation == HORIZONTAL else 2
+        counts[cluster.value][slot] += 1
+    return {
+        iri: _reason(orientation_of.get(ox.NamedNode(iri)), *counts[iri]) for iri in wanted
+    }
+
+
 # -- reading ----------------------------------------------------------------------------
 def _cooperations(store: Store, selector: str) -> list[CooperationExplanation]:
     """Explanations of the cooperations that ``selector`` (a graph pattern binding
@@ -276,8 +306,15 @@ def _difference_phrase(
 
 
 def _cluster_reason(result: ClusterExplanation) -> str:
-    nv, nh, nu = len(result.vertical), len(result.horizontal), len(result.unoriented)
-    if result.orientation is None:
+    return _reason(
+        result.orientation, len(result.vertical), len(result.horizontal), len(result.unoriented)
+    )
+
+
+def _reason(orientation: str | None, nv: int, nh: int, nu: int) -> str:
+    """A cluster's reason from its orientation and its numbers of vertical, horizontal and
+    unoriented cooperations."""
+    if orientation is None:
         if nv + nh + nu == 0:
             return "no orientation: the cluster has no cooperation"
         if nv + nh == 0:
@@ -286,10 +323,10 @@ def _cluster_reason(result: ClusterExplanation) -> str:
                 "two partners"
             )
         return "no orientation derived yet"
-    if result.orientation == MIXED:
+    if orientation == MIXED:
         text = f"mixed: {_count(nv, 'vertical')} and {_count(nh, 'horizontal')} cooperation"
         return text + ("s" if nh != 1 else "")
-    kind = "vertical" if result.orientation == VERTICAL else "horizontal"
+    kind = "vertical" if orientation == VERTICAL else "horizontal"
     n = nv if kind == "vertical" else nh
     if n == 1:
         return f"{kind}: its only cooperation is {kind}"

@@ -308,7 +308,7 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
     (``sparql_constraints``) and the rest in pySHACL; with ``engine="pyshacl"`` every shape
     runs in pySHACL.  ``strict``: see ``run_pyshacl``.
     """
-    from rdflib import RDF, SH, URIRef
+    from rdflib import RDF, SH, Graph, URIRef
 
     if isinstance(data, ox.Store):
         data = _oxigraph_data_graph(data)
@@ -316,10 +316,24 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
     principle_of = _principles_by_shape(shapes)
     out = []
     if engine == "store" and isinstance(getattr(data, "impl", None), ox.Store):
-        from educluster.validation import sparql_constraints
+        from educluster.validation import core_constraints, sparql_constraints
 
-        core, constraints = _split_shapes(shapes)
-        results_graph = run_pyshacl(data, core, strict=strict)
+        core, constraints, compiled = _split_shapes(shapes)
+        results_graph = run_pyshacl(data, core, strict=strict) \
+            if core_constraints.has_shapes(core) else Graph()
+        for found in core_constraints.run(data.impl, compiled, union=data.default_union):
+            principle = principle_of.get(found["shape"])
+            out.append(Result(
+                severity=_SEVERITY_NAMES.get(str(found["severity"]), "Violation"),
+                principle=URIRef(principle) if principle else None,
+                focus_node=found["focus"],
+                message=_preferred_text(found["messages"])
+                or "This node does not satisfy a principle shape.",
+                source_shape=found["shape"],
+                result_path=found["path"],
+                value=found["value"],
+                component=found["component"],
+            ))
         for found in sparql_constraints.run(data.impl, constraints, union=data.default_union):
             principle = principle_of.get(found["shape"])
             out.append(Result(
@@ -356,16 +370,19 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
 
 
 def _split_shapes(shapes):
-    """(core shapes graph, SPARQL constraints) of a shapes graph, computed once per graph."""
+    """(core shapes graph for pySHACL, SPARQL constraints, compiled core shapes) of a shapes
+    graph, computed once per graph."""
     key = ("split", id(shapes))
     with _shapes_lock:
         cached = _shapes_cache.get(key)
         if cached is not None and cached[0] is shapes:
             return cached[1]
-    from educluster.validation import sparql_constraints
+    from educluster.validation import core_constraints, sparql_constraints
 
     constraints = sparql_constraints.sparql_constraints(shapes)
-    split = (sparql_constraints.core_shapes(shapes, constraints), constraints)
+    compiled, core = core_constraints.compile_shapes(
+        sparql_constraints.core_shapes(shapes, constraints))
+    split = (core, constraints, compiled)
     if shapes is shapes_graph():  # keep only the shipped shapes' split
         with _shapes_lock:
             _shapes_cache[key] = (shapes, split)
@@ -502,7 +519,8 @@ def _add_labels(store, report: Report) -> None:
 
 
 def _add_clusters(store, report: Report) -> None:
-    from educluster.reasoning import cluster_orientations, explain_cluster
+    from educluster.reasoning import cluster_orientations
+    from educluster.reasoning.explain import cluster_reasons
 
     orientations = cluster_orientations(store)
     rows = store.select(sparql_prefixes() + f"""
@@ -510,14 +528,13 @@ def _add_clusters(store, report: Report) -> None:
             GRAPH <{DERIVED_GRAPH}> {{ ?cluster a ec:Cluster }}
         }}""")
     clusters = sorted({_key(row["cluster"]) for row in rows} | set(orientations))
-    labels = _labels(store, {c for c in clusters if not c.startswith("_:")})
+    named = {c for c in clusters if not c.startswith("_:")}
+    labels = _labels(store, named)
+    reasons = cluster_reasons(store, named)  # explain_cluster's reasons, all at once
     for iri in clusters:
-        explanation = ""
-        if not iri.startswith("_:"):
-            explanation = explain_cluster(store, iri).reason
         report.clusters[iri] = ClusterSummary(
             iri=iri, label=labels.get(iri), orientation=orientations.get(iri),
-            explanation=explanation,
+            explanation=reasons.get(iri, ""),
         )
 
 

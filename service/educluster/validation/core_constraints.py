@@ -1,0 +1,261 @@
+"""The simple core constraints, each shape compiled into Oxigraph queries over the data graph.
+
+pySHACL selects each shape's focus nodes and value nodes through its Python data-graph
+interface, turning every Oxigraph term into an rdflib one (a graph of 300,000 triples spent
+seconds there).  The shapes that define the principles use few core features; a shape made
+only of them becomes one or two queries here, and the result is the one the SHACL
+specification (and pySHACL) gives:
+
+* targets ``sh:targetClass`` (instances through ``rdf:type/rdfs:subClassOf*`` in the data
+  graph), ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``, ``sh:targetNode`` (IRIs);
+* a node shape, or a property shape whose ``sh:path`` is an IRI;
+* ``sh:minCount`` and ``sh:maxCount`` (the distinct value nodes are counted; result on the
+  focus node, no value), ``sh:class`` (a value node that is not an instance of the class
+  through ``rdf:type/rdfs:subClassOf*``, a literal included; the value node is the value),
+  ``sh:datatype`` (every value node read and checked in Python by pySHACL's own rule, which
+  also rejects ill-typed literals such as ``"2026-13-45"^^xsd:date``);
+* ``sh:severity`` (default ``sh:Violation``), ``sh:message`` (required: pySHACL's generated
+  texts are not reproduced), ``sh:deactivated``.
+
+Anything else in a shape (another SH predicate, several values of a parameter, a shape that
+other shapes refer to, an implicit class target, a blank-node path) leaves that whole shape
+to pySHACL: ``compile_shapes`` returns the shapes graph without the compiled shapes, for
+pySHACL to run.  The tests compare both routes on every shipped shape, the flawed examples,
+the synthetic graph with defects and the W3C SHACL core cases that use these features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import RDF, SH, XSD, BNode, Graph, Literal, URIRef
+
+from educluster.validation.sparql_constraints import _target_pattern
+
+_TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode}
+_PARAMETERS = {SH.minCount, SH.maxCount, SH["class"], SH.datatype}
+#: SH predicates of a shape that change nothing in its results (or are read here)
+_ALLOWED = _TARGETS | _PARAMETERS | {
+    SH.path, SH.severity, SH.message, SH.deactivated, SH.name, SH.description, SH.order,
+    SH.group,
+}
+_SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
+_COMPONENTS = {
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+}
+_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+@dataclass(frozen=True)
+class CompiledShape:
+    shape: URIRef | BNode
+    path: URIRef | None
+    severity: URIRef
+    messages: tuple[Literal, ...]
+    #: (component, query, kind): kind "count" (rows ?this), "class" (rows ?this ?value) or
+    #: "datatype" (rows ?this ?value, every value node, checked against ``datatype``)
+    checks: tuple[tuple[URIRef, str, str], ...]
+    datatype: URIRef | None = None
+
+
+def compile_shapes(shapes: Graph) -> tuple[list[CompiledShape], Graph]:
+    """(the compiled shapes, the shapes graph without them) of a shapes graph.
+
+    A deactivated shape that could be compiled is simply left out of both (it has no
+    results); the returned graph is ``shapes`` itself when nothing was compiled."""
+    compiled = []
+    done = set()
+    for shape in _candidate_shapes(shapes):
+        found = _compile(shapes, shape)
+        if found is None:
+            continue
+        done.add(shape)
+        if found is not _DEACTIVATED:
+            compiled.append(found)
+    if not done:
+        return compiled, shapes
+    rest = Graph()
+    for prefix, namespace in shapes.namespaces():
+        rest.bind(prefix, namespace, override=True)
+    for triple in shapes:
+        if triple[0] not in done:
+            rest.add(triple)
+    return compiled, rest
+
+
+def has_shapes(shapes: Graph) -> bool:
+    """Whether a shapes graph still has a shape for pySHACL to evaluate (a node with a
+    target, a shape type, or a shape that other shapes refer to)."""
+    for predicate in (*_TARGETS, SH.property, SH.node, SH.sparql, SH.target):
+        if next(iter(shapes.triples((None, predicate, None))), None) is not None:
+            return True
+    for shape_type in _SHAPE_TYPES:
+        if next(iter(shapes.subjects(RDF.type, shape_type)), None) is not None:
+            return True
+    return False
+
+
+_DEACTIVATED = object()
+
+
+def _candidate_shapes(shapes: Graph) -> list:
+    found = set()
+    for predicate in _TARGETS:
+        found.update(shapes.subjects(predicate, None))
+    return sorted(found, key=str)
+
+
+def _one(values: list):
+    return values[0] if len(values) == 1 else None
+
+
+def _compile(shapes: Graph, shape):
+    triples = list(shapes.predicate_objects(shape))
+    by_predicate: dict = {}
+    for predicate, obj in triples:
+        by_predicate.setdefault(predicate, []).append(obj)
+        if predicate == RDF.type and obj not in _SHAPE_TYPES:
+            return None  # perhaps an implicit class target
+        if str(predicate).startswith(str(SH)) and predicate not in _ALLOWED:
+            return None
+    # a shape that other shapes refer to is evaluated on their focus nodes too
+    for _s, predicate, _o in shapes.triples((None, None, shape)):
+        if str(predicate).startswith(str(SH)):
+            return None
+    for predicate in (SH.path, SH.severity, SH.deactivated, *_PARAMETERS):
+        if len(by_predicate.get(predicate, [])) > 1:
+            return None
+    deactivated = _one(by_predicate.get(SH.deactivated, [None]))
+    if deactivated is not None:
+        if not isinstance(deactivated, Literal):
+            return None
+        if bool(deactivated.value):
+            return _DEACTIVATED
+    if any(not isinstance(n, URIRef) for t in _TARGETS for n in by_predicate.get(t, [])):
+        return None
+    messages = tuple(by_predicate.get(SH.message, []))
+    if not messages:
+        return None  # pySHACL writes its own texts
+    path = _one(by_predicate.get(SH.path, [None]))
+    if path is not None and not isinstance(path, URIRef):
+        return None
+    targets = _target_pattern(shapes, shape)
+    if targets is None:
+        return None
+    severity = _one(by_predicate.get(SH.severity, [SH.Violation]))
+    if not isinstance(severity, URIRef):
+        return None
+    checks = []
+    values = f"?this <{path}> ?value ." if path is not None else "BIND (?this AS ?value)"
+    min_count = _one(by_predicate.get(SH.minCount, [None]))
+    max_count = _one(by_predicate.get(SH.maxCount, [None]))
+    for predicate, bound in ((SH.minCount, min_count), (SH.maxCount, max_count)):
+        if bound is None:
+            continue
+        if path is None or not _is_integer(bound):
+            return None
+        test = f"?n < {int(bound)}" if predicate == SH.minCount else f"?n > {int(bound)}"
+        checks.append((_COMPONENTS[predicate], f"""
+            SELECT ?this WHERE {{
+              {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{
+                  {targets}
+                  OPTIONAL {{ {values} }}
+                }} GROUP BY ?this }}
+              FILTER ({test})
+            }}""", "count"))
+    cls = _one(by_predicate.get(SH["class"], [None]))
+    if cls is not None:
+        if not isinstance(cls, URIRef):
+            return None
+        checks.append((_COMPONENTS[SH["class"]], f"""
+            SELECT DISTINCT ?this ?value WHERE {{
+              {targets}
+              {values}
+              FILTER NOT EXISTS {{ ?value {_TYPE}/{_SUBCLASS}* <{cls}> }}
+            }}""", "class"))
+    datatype = _one(by_predicate.get(SH.datatype, [None]))
+    if datatype is not None:
+        if not isinstance(datatype, URIRef):
+            return None
+        checks.append((_COMPONENTS[SH.datatype], f"""
+            SELECT DISTINCT ?this ?value WHERE {{
+              {targets}
+              {values}
+            }}""", "datatype"))
+    return CompiledShape(shape=shape, path=path, severity=severity, messages=messages,
+                         checks=tuple(checks), datatype=datatype)
+
+
+def _is_integer(term) -> bool:
+    return isinstance(term, Literal) and isinstance(term.value, int) \
+        and not isinstance(term.value, bool) and term.value >= 0
+
+
+def run(store: ox.Store, compiled: list[CompiledShape], *, union: bool = True) -> list[dict]:
+    """Evaluate the compiled shapes on the store: one dict per result (rdflib terms)."""
+    results = []
+    convert = _Converter()
+    for shape in compiled:
+        for component, query, kind in shape.checks:
+            seen = set()
+            for row in store.query(query, use_default_graph_as_union=union):
+                focus = convert(row["this"])
+                value = None
+                if kind != "count":
+                    value = convert(row["value"])
+                    if kind == "datatype" and _datatype_matches(value, shape.datatype):
+                        continue
+                key = (focus, value)
+                if key in seen:
+                    continue
+                seen.add(key)
+                results.append({
+                    "shape": shape.shape, "focus": focus, "value": value, "path": shape.path,
+                    "severity": shape.severity, "messages": shape.messages,
+                    "component": component,
+                })
+    return results
+
+
+class _Converter:
+    """Oxigraph terms to rdflib ones as pySHACL's Oxigraph data graph converts them, once
+    per distinct term."""
+
+    def __init__(self) -> None:
+        from pyshacl.graph_abstraction import to_rdf
+
+        self._to_rdf = to_rdf
+        self._cache: dict = {}
+
+    def __call__(self, term):
+        found = self._cache.get(term)
+        if found is None:
+            found = self._cache[term] = self._to_rdf(term)
+        return found
+
+
+def _datatype_matches(value, datatype: URIRef) -> bool:
+    """pySHACL's DatatypeConstraintComponent on one value node (SHACL 4.1.2)."""
+    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+
+    if not isinstance(value, Literal):
+        return False
+    check = DatatypeConstraintComponent._assert_actual_datatype
+    if value.datatype == datatype:
+        if getattr(value, "ill_typed", None) is True:
+            return False
+        return check(None, value, datatype)
+    if datatype == URIRef("http://www.w3.org/2000/01/rdf-schema#Literal"):
+        return True
+    if datatype == URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype") and value.datatype:
+        return True
+    if value.datatype is None and value.language is None and datatype == XSD.string:
+        return check(None, value, datatype)
+    if datatype == RDF.langString and value.language:
+        return check(None, value, datatype)
+    return False
