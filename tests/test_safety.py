@@ -222,3 +222,59 @@ def test_a_real_service_is_always_found(in_string, silent, uppercase):
     query = (f"SELECT * WHERE {{ ?s ?p {sparql_string(in_string)} # {{ SERVICE\n"
              f"  {keyword}{silent} <http://remote.example/sparql> {{ ?a ?b ?c }} }}")
     assert analyse(query).service == ["http://remote.example/sparql"]
+
+
+# -- remembered checks: the same answers as the checks computed afresh ----------------------
+def _real_texts(w3c_dir) -> list[str]:
+    from educluster import resources
+
+    texts = [p.read_text() for p in resources.query_files()]
+    suite = w3c_dir / "sparql" / "sparql11"
+    for path in sorted([*suite.rglob("*.rq"), *suite.rglob("*.ru")]):
+        texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    deep = "SELECT * { " + "{" * 150 + "}" * 150 + " }"
+    chained = "SELECT * { ?s ?p ?o " + "UNION { ?s ?p ?o } " * 600 + "}"
+    return [*texts, deep, chained]
+
+
+def _shape(text: str) -> str | None:
+    try:
+        safety.check_shape(text)
+    except Exception as exc:  # QuerySyntaxError: the message is compared
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def test_remembered_checks_give_the_fresh_answers_on_real_queries(w3c_dir):
+    texts = _real_texts(w3c_dir)
+    assert len(texts) > 500
+    refused = 0
+    for round_ in range(2):  # the second round answers from the cache
+        for text in texts:
+            expected = safety.shape_problem(text)
+            got = _shape(text)
+            assert got == (None if expected is None else f"QuerySyntaxError: {expected}"), text
+            refused += got is not None and round_ == 0
+            for positions in (False, True):
+                for base in (None, "http://example.org/sparql"):
+                    assert analyse(text, base_iri=base, update_positions=positions) == \
+                        safety.analyse_text(text, base_iri=base, update_positions=positions)
+    assert refused >= 2  # the deep and the chained texts at least
+
+
+def test_a_remembered_analysis_is_a_copy_of_its_own():
+    text = "SELECT * FROM <http://example.org/g> { ?s ?p ?o }"
+    first = analyse(text)
+    first.from_graphs.append("http://example.org/tampered")
+    first.service.append("http://example.org/service")
+    second = analyse(text)
+    assert second.from_graphs == ["http://example.org/g"]
+    assert second.service == []
+
+
+def test_long_texts_are_checked_but_not_remembered():
+    text = "SELECT * { ?s ?p ?o } # " + "x" * safety.CACHE_MAX_TEXT + "\nSERVICE"
+    before = safety._remembered_analysis.cache_info().currsize
+    with pytest.raises(ForbiddenOperation):
+        check_remote(analyse(text), allow_remote=False)
+    assert safety._remembered_analysis.cache_info().currsize == before

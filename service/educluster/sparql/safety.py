@@ -16,10 +16,11 @@ with a remote ``@context`` are refused before any parser sees them.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urljoin
 
 from educluster.errors import ForbiddenOperation, InputError, QuerySyntaxError
@@ -88,6 +89,17 @@ _OPERATOR_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "SER
                    "EXISTS", "IN"}
 
 
+# -- remembered checks ------------------------------------------------------------------------
+
+#: texts up to this many characters have their checks remembered: applications, dashboards
+#: and the named queries send the same texts again and again, and lexing a 1 KB query
+#: costs more than the engine needs to answer it
+CACHE_MAX_TEXT = 8 * 1024
+#: how many texts are remembered (least recently used first out): at most about
+#: CACHE_SIZE x CACHE_MAX_TEXT characters (2 MB) per process for each of the two checks
+CACHE_SIZE = 256
+
+
 def check_shape(text: str) -> None:
     """Refuse a query or update nested too deeply or chaining too many operators.
 
@@ -101,6 +113,14 @@ def check_shape(text: str) -> None:
     ...
     educluster.errors.QuerySyntaxError: the request nests brackets 101 deep (at most 100 ...
     """
+    problem = (_remembered_shape_problem(text) if len(text) <= CACHE_MAX_TEXT
+               else shape_problem(text))
+    if problem is not None:
+        raise QuerySyntaxError(problem)
+
+
+def shape_problem(text: str) -> str | None:
+    """Why ``check_shape`` refuses ``text`` (None: it does not), computed afresh."""
     depth = deepest = operators = parentheses = 0
     data_depth: int | None = None  # the depth of the INSERT/DELETE DATA block we are in
     previous_data = False
@@ -127,13 +147,15 @@ def check_shape(text: str) -> None:
             operators += 1
         previous_data = tok.is_word("DATA")
     if deepest > MAX_NESTING:
-        raise QuerySyntaxError(
-            f"the request nests brackets {deepest} deep (at most {MAX_NESTING} are "
-            "accepted): flatten it")
+        return (f"the request nests brackets {deepest} deep (at most {MAX_NESTING} are "
+                "accepted): flatten it")
     if operators > MAX_OPERATORS:
-        raise QuerySyntaxError(
-            f"the request chains {operators} operators and groups (at most "
-            f"{MAX_OPERATORS} are accepted): split it, or use VALUES for long lists")
+        return (f"the request chains {operators} operators and groups (at most "
+                f"{MAX_OPERATORS} are accepted): split it, or use VALUES for long lists")
+    return None
+
+
+_remembered_shape_problem = functools.lru_cache(maxsize=CACHE_SIZE)(shape_problem)
 
 
 # -- the analysis -------------------------------------------------------------------------
@@ -180,7 +202,22 @@ def analyse(text: str, *, base_iri: str | None = None, update_positions: bool = 
 
     >>> analyse('PREFIX g: <http://example.org/> SELECT * FROM g:one { ?s ?p ?o }').from_graphs
     ['http://example.org/one']
+
+    The analysis of a text of up to ``CACHE_MAX_TEXT`` characters is remembered; each
+    call returns a copy of its own.
     """
+    if len(text) > CACHE_MAX_TEXT:
+        return analyse_text(text, base_iri=base_iri, update_positions=update_positions)
+    remembered = _remembered_analysis(text, base_iri, update_positions)
+    return replace(remembered, service=list(remembered.service), load=list(remembered.load),
+                   from_graphs=list(remembered.from_graphs),
+                   from_named=list(remembered.from_named),
+                   where_positions=list(remembered.where_positions))
+
+
+def analyse_text(text: str, *, base_iri: str | None = None, update_positions: bool = False
+                 ) -> Analysis:
+    """``analyse`` computed afresh."""
     if not update_positions and _WORTH_LEXING.search(text) is None:
         return Analysis()
     tokens = list(tokenize(text))
@@ -233,6 +270,11 @@ def analyse(text: str, *, base_iri: str | None = None, update_positions: bool = 
                 operation_modifies = False
         previous = tok
     return result
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _remembered_analysis(text: str, base_iri: str | None, update_positions: bool) -> Analysis:
+    return analyse_text(text, base_iri=base_iri, update_positions=update_positions)
 
 
 def _target(tokens: list[Token], at: int, prefixes: dict[str, str], base: str | None) -> str:

@@ -11,6 +11,8 @@ capped at ``max_rows`` and produced under the query time limit.
 
 from __future__ import annotations
 
+import functools
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
@@ -45,9 +47,45 @@ def endpoint():
     return run_query(operation)
 
 
+#: the parts of the WSGI environment ``request.base_url`` is made of
+_URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
+              "PATH_INFO")
+#: base URLs already worked out, by those parts (a handful: /sparql and /sparql/ under the
+#: host names the service is reached by); emptied when it reaches the bound
+_BASE_URLS: dict[tuple, str] = {}
+_BASE_URLS_MAX = 64
+
+
 def endpoint_url() -> str:
-    """The endpoint's own URL: the base IRI of queries and updates."""
-    return request.base_url
+    """The endpoint's own URL: the base IRI of queries and updates (``request.base_url``,
+    remembered: werkzeug works it out afresh on every request)."""
+    environ = request.environ
+    key = tuple(environ.get(name) for name in _URL_PARTS)
+    url = _BASE_URLS.get(key)
+    if url is None:
+        url = request.base_url
+        if len(_BASE_URLS) >= _BASE_URLS_MAX:
+            _BASE_URLS.clear()
+        _BASE_URLS[key] = url
+    return url
+
+
+#: Accept headers longer than this are negotiated afresh, not remembered
+_ACCEPT_MAX = 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_choice(kind: str, accept: str | None, formats: tuple[str, ...]
+                       ) -> negotiation.Format:
+    return negotiation.choose(kind, accept, list(formats))
+
+
+def choose_format(kind: str, accept: str | None, formats: list[str]) -> negotiation.Format:
+    """``negotiation.choose``, remembered for the few Accept headers and ``format=`` values
+    clients send (it raises ``NotAcceptable`` the same way)."""
+    if accept is not None and len(accept) > _ACCEPT_MAX:
+        return negotiation.choose(kind, accept, formats)
+    return _remembered_choice(kind, accept, tuple(formats))
 
 
 def run_query(operation: protocol.QueryRequest) -> Response:
@@ -75,7 +113,7 @@ def run_query(operation: protocol.QueryRequest) -> Response:
     with query_deadline(setting("query_timeout"), environ=request.environ):
         result = store.query(operation.query, base_iri=base, **kwargs)
         try:
-            fmt = negotiation.choose(result.kind, accept, format_param)
+            fmt = choose_format(result.kind, accept, format_param)
         except negotiation.NotAcceptable as exc:
             raise ServiceError(406, str(exc)) from None
         answer = results.serialize(result, fmt, max_rows=setting("max_rows"))
