@@ -41,6 +41,9 @@ _ALLOWED = _TARGETS | _PARAMETERS | {
     SH.group,
 }
 _SHAPE_TYPES = {SH.NodeShape, SH.PropertyShape}
+#: how a shape is reached from another one (rdf:first: a member of a list, as in sh:or)
+_REFERENCES = {SH.property, SH.node, SH["not"], SH["and"], SH["or"], SH.xone,
+               SH.qualifiedValueShape, RDF.first}
 _COMPONENTS = {
     SH.minCount: SH.MinCountConstraintComponent,
     SH.maxCount: SH.MaxCountConstraintComponent,
@@ -71,12 +74,14 @@ def compile_shapes(shapes: Graph) -> tuple[list[CompiledShape], Graph]:
     compiled = []
     done = set()
     for shape in _candidate_shapes(shapes):
+        if shape in done:
+            continue
         found = _compile(shapes, shape)
         if found is None:
             continue
-        done.add(shape)
-        if found is not _DEACTIVATED:
-            compiled.append(found)
+        nodes, shapes_found = found
+        done.update(nodes)
+        compiled.extend(shapes_found)
     if not done:
         return compiled, shapes
     rest = Graph()
@@ -100,13 +105,12 @@ def has_shapes(shapes: Graph) -> bool:
     return False
 
 
-_DEACTIVATED = object()
-
-
 def _candidate_shapes(shapes: Graph) -> list:
     found = set()
     for predicate in _TARGETS:
         found.update(shapes.subjects(predicate, None))
+    for shape_type in _SHAPE_TYPES:
+        found.update(shapes.subjects(RDF.type, shape_type))
     return sorted(found, key=str)
 
 
@@ -114,39 +118,59 @@ def _one(values: list):
     return values[0] if len(values) == 1 else None
 
 
-def _compile(shapes: Graph, shape):
+def _compile(shapes: Graph, shape, parent_targets: str | None = None):
+    """(the shape nodes done, their compiled shapes) of a shape and the property shapes it
+    has (``sh:property``), or None when pySHACL must evaluate it.  ``parent_targets``: the
+    focus nodes of the node shape whose ``sh:property`` this is."""
     triples = list(shapes.predicate_objects(shape))
     by_predicate: dict = {}
     for predicate, obj in triples:
         by_predicate.setdefault(predicate, []).append(obj)
         if predicate == RDF.type and obj not in _SHAPE_TYPES:
             return None  # perhaps an implicit class target
-        if str(predicate).startswith(str(SH)) and predicate not in _ALLOWED:
+        if str(predicate).startswith(str(SH)) and predicate not in _ALLOWED \
+                and predicate != SH.property:
             return None
-    # a shape that other shapes refer to is evaluated on their focus nodes too
-    for _s, predicate, _o in shapes.triples((None, None, shape)):
-        if str(predicate).startswith(str(SH)):
-            return None
+    # a shape that other shapes refer to is evaluated on their focus nodes too: only the
+    # sh:property of the one node shape compiled with it is taken
+    references = [p for _s, p, _o in shapes.triples((None, None, shape))
+                  if p in _REFERENCES]
+    if references != ([SH.property] if parent_targets is not None else []):
+        return None
     for predicate in (SH.path, SH.severity, SH.deactivated, *_PARAMETERS):
         if len(by_predicate.get(predicate, [])) > 1:
             return None
-    deactivated = _one(by_predicate.get(SH.deactivated, [None]))
-    if deactivated is not None:
-        if not isinstance(deactivated, Literal):
-            return None
-        if bool(deactivated.value):
-            return _DEACTIVATED
-    if any(not isinstance(n, URIRef) for t in _TARGETS for n in by_predicate.get(t, [])):
-        return None
-    messages = tuple(by_predicate.get(SH.message, []))
-    if not messages:
-        return None  # pySHACL writes its own texts
     path = _one(by_predicate.get(SH.path, [None]))
     if path is not None and not isinstance(path, URIRef):
         return None
-    targets = _target_pattern(shapes, shape)
-    if targets is None:
+    if parent_targets is not None and (path is None or any(t in by_predicate for t in _TARGETS)):
         return None
+    children = by_predicate.get(SH.property, [])
+    if children and path is not None:
+        return None  # the children's value nodes would start at this shape's value nodes
+    deactivated = _one(by_predicate.get(SH.deactivated, [None]))
+    deactivated_shapes = False
+    if deactivated is not None:
+        if not isinstance(deactivated, Literal):
+            return None
+        deactivated_shapes = bool(deactivated.value)
+    if any(not isinstance(n, URIRef) for t in _TARGETS for n in by_predicate.get(t, [])):
+        return None
+    messages = tuple(by_predicate.get(SH.message, []))
+    if not messages and (not deactivated_shapes or children):
+        return None  # pySHACL writes its own texts
+    targets = parent_targets or _target_pattern(shapes, shape)
+    if targets is None:  # no focus node (and no other shape refers to it): no result
+        targets = "FILTER (false)"
+    nodes, compiled = {shape}, []
+    for child in children:
+        found = _compile(shapes, child, targets)
+        if found is None:
+            return None
+        nodes.update(found[0])
+        compiled.extend(found[1])
+    if deactivated_shapes:
+        return nodes, []  # pySHACL skips it and its property shapes
     severity = _one(by_predicate.get(SH.severity, [SH.Violation]))
     if not isinstance(severity, URIRef):
         return None
@@ -187,8 +211,9 @@ def _compile(shapes: Graph, shape):
               {targets}
               {values}
             }}""", "datatype"))
-    return CompiledShape(shape=shape, path=path, severity=severity, messages=messages,
-                         checks=tuple(checks), datatype=datatype)
+    compiled.append(CompiledShape(shape=shape, path=path, severity=severity,
+                                  messages=messages, checks=tuple(checks), datatype=datatype))
+    return nodes, compiled
 
 
 def _is_integer(term) -> bool:
