@@ -60,10 +60,14 @@ class CompiledShape:
     path: URIRef | None
     severity: URIRef
     messages: tuple[Literal, ...]
-    #: (component, query, kind): kind "count" (rows ?this), "class" (rows ?this ?value) or
-    #: "datatype" (rows ?this ?value, every value node, checked against ``datatype``)
-    checks: tuple[tuple[URIRef, str, str], ...]
+    #: (component, query, kind): kind "count" (rows ?this ?n, the number of value nodes
+    #: where it breaks ``min_count`` or ``max_count``; component None: either), "class"
+    #: (rows ?this ?value) or "datatype" (rows ?this ?value, every value node, checked
+    #: against ``datatype``)
+    checks: tuple[tuple[URIRef | None, str, str], ...]
     datatype: URIRef | None = None
+    min_count: int | None = None
+    max_count: int | None = None
 
 
 def compile_shapes(shapes: Graph) -> tuple[list[CompiledShape], Graph]:
@@ -178,19 +182,21 @@ def _compile(shapes: Graph, shape, parent_targets: str | None = None):
     values = f"?this <{path}> ?value ." if path is not None else "BIND (?this AS ?value)"
     min_count = _one(by_predicate.get(SH.minCount, [None]))
     max_count = _one(by_predicate.get(SH.maxCount, [None]))
-    for predicate, bound in ((SH.minCount, min_count), (SH.maxCount, max_count)):
+    tests = []
+    for bound, test in ((min_count, "?n < {}"), (max_count, "?n > {}")):
         if bound is None:
             continue
         if path is None or not _is_integer(bound):
             return None
-        test = f"?n < {int(bound)}" if predicate == SH.minCount else f"?n > {int(bound)}"
-        checks.append((_COMPONENTS[predicate], f"""
-            SELECT ?this WHERE {{
+        tests.append(test.format(bound.value))
+    if tests:  # sh:minCount and sh:maxCount from one count of the value nodes
+        checks.append((None, f"""
+            SELECT ?this ?n WHERE {{
               {{ SELECT ?this (COUNT(DISTINCT ?value) AS ?n) WHERE {{
                   {targets}
                   OPTIONAL {{ {values} }}
                 }} GROUP BY ?this }}
-              FILTER ({test})
+              FILTER ({" || ".join(tests)})
             }}""", "count"))
     cls = _one(by_predicate.get(SH["class"], [None]))
     if cls is not None:
@@ -211,8 +217,10 @@ def _compile(shapes: Graph, shape, parent_targets: str | None = None):
               {targets}
               {values}
             }}""", "datatype"))
-    compiled.append(CompiledShape(shape=shape, path=path, severity=severity,
-                                  messages=messages, checks=tuple(checks), datatype=datatype))
+    compiled.append(CompiledShape(
+        shape=shape, path=path, severity=severity, messages=messages, checks=tuple(checks),
+        datatype=datatype, min_count=min_count.value if min_count is not None else None,
+        max_count=max_count.value if max_count is not None else None))
     return nodes, compiled
 
 
@@ -230,20 +238,28 @@ def run(store: ox.Store, compiled: list[CompiledShape], *, union: bool = True) -
             seen = set()
             for row in store.query(query, use_default_graph_as_union=union):
                 focus = convert(row["this"])
-                value = None
-                if kind != "count":
+                if kind == "count":
+                    n = int(row["n"].value)
+                    found = [(c, None) for c, broken in (
+                        (SH.MinCountConstraintComponent,
+                         shape.min_count is not None and n < shape.min_count),
+                        (SH.MaxCountConstraintComponent,
+                         shape.max_count is not None and n > shape.max_count)) if broken]
+                else:
                     value = convert(row["value"])
                     if kind == "datatype" and _datatype_matches(value, shape.datatype):
                         continue
-                key = (focus, value)
-                if key in seen:
-                    continue
-                seen.add(key)
-                results.append({
-                    "shape": shape.shape, "focus": focus, "value": value, "path": shape.path,
-                    "severity": shape.severity, "messages": shape.messages,
-                    "component": component,
-                })
+                    found = [(component, value)]
+                for found_component, value in found:
+                    key = (found_component, focus, value)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    results.append({
+                        "shape": shape.shape, "focus": focus, "value": value,
+                        "path": shape.path, "severity": shape.severity,
+                        "messages": shape.messages, "component": found_component,
+                    })
     return results
 
 
