@@ -29,10 +29,11 @@ def test_the_command_line_wins_over_the_environment_which_wins_over_the_default(
     assert settings["port"] == 8000
 
 
-def test_gunicorn_runs_sync_workers_with_a_timeout_above_the_query_limit():
+def test_gunicorn_runs_one_request_per_worker_with_a_timeout_above_the_query_limit():
     settings = resolve(build_parser().parse_args(["serve", "--query-timeout", "20"]), {})
     options = gunicorn_options(settings)
-    assert options["worker_class"] == "sync"
+    assert options["worker_class"] == "educluster.worker.KeepAliveWorker"
+    assert options["keepalive"] == 2
     assert options["timeout"] > 20
     assert options["workers"] == worker_count(settings) >= 3
     assert options["bind"] == ["127.0.0.1:8000"]
@@ -40,6 +41,14 @@ def test_gunicorn_runs_sync_workers_with_a_timeout_above_the_query_limit():
     assert no_limit["timeout"] == 0
     assert no_limit["bind"] == ["[::1]:8000"]
     assert no_limit["workers"] == 2
+
+
+def test_keep_alive_0_is_gunicorns_sync_worker():
+    settings = resolve(build_parser().parse_args(["serve", "--keep-alive", "0"]), {})
+    assert settings["keep_alive"] == 0
+    assert gunicorn_options(settings)["worker_class"] == "sync"
+    from_env = resolve(build_parser().parse_args(["serve"]), {"EDUCLUSTER_KEEP_ALIVE": "5"})
+    assert gunicorn_options(from_env)["keepalive"] == 5
 
 
 def test_a_bad_environment_value_is_one_clear_error():

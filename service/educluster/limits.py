@@ -1,14 +1,17 @@
 """The query time limit.
 
 Neither Oxigraph nor rdflib can cancel a running query, and a Python thread cannot be
-stopped, so a time limit that really stops the work has to stop the *process* running it.
-``educluster serve`` runs the app under gunicorn with sync workers (one request at a time
-per process).  At worker boot, ``install_process_killer()`` starts one long-lived watchdog
-thread; ``query_deadline`` arms it for the duration of a query.  When the deadline
-passes, the watchdog writes a complete ``503 Service Unavailable`` response to the
-client's socket, closes it and ends the worker with ``os._exit``: the engine's work stops
-with the process, the CPU is released, and gunicorn's arbiter starts a fresh worker while
-the other workers keep serving.
+stopped, so a time limit that really stops the work has to stop the *process* running
+it. ``educluster serve`` runs the app under gunicorn in worker processes that answer one
+request at a time (``educluster.worker``, or gunicorn's sync worker). At worker boot,
+``install_process_killer()`` starts one long-lived watchdog thread; ``query_deadline``
+arms it for the duration of a query. When the deadline passes, the watchdog writes a
+complete ``503 Service Unavailable`` response to the client's socket, closes it and ends
+the worker with ``os._exit``: the engine's work stops with the process, the CPU is
+released, and gunicorn's arbiter starts a fresh worker while the other workers keep
+serving. A worker that keeps connections alive tells the watchdog where its idle ones
+are (``set_bystanders``): a request already waiting on one is answered 503 too (it never
+ran) and the rest are closed, before the process ends.
 
 >>> with query_deadline(5):
 ...     answer = 6 * 7
@@ -27,12 +30,13 @@ is created per request.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
 from educluster.errors import QueryTimeout
 
@@ -49,8 +53,16 @@ def timeout_message(seconds: float) -> str:
     )
 
 
-def _http_503(seconds: float) -> bytes:
-    body = (timeout_message(seconds) + "\n").encode("utf-8")
+#: what a request waiting on another kept-alive connection of a stopped worker is told
+BYSTANDER_MESSAGE = (
+    "the server process holding this connection was stopped (another query on it ran "
+    "past the time limit) before it could run this request; send it again"
+)
+
+
+def _http_503(seconds: float | None) -> bytes:
+    text = timeout_message(seconds) if seconds is not None else BYSTANDER_MESSAGE
+    body = (text + "\n").encode("utf-8")
     head = (
         "HTTP/1.1 503 Service Unavailable\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n"
@@ -117,6 +129,7 @@ class _Watchdog:
                 sock.close()
         except OSError:
             pass  # the client went away: nothing to tell it
+        _release_bystanders()
         try:
             print(
                 f"educluster: worker {os.getpid()}: {timeout_message(seconds)}; "
@@ -130,6 +143,42 @@ class _Watchdog:
 
 _watchdog: _Watchdog | None = None
 _install_lock = threading.Lock()
+_bystanders: Callable[[], list[socket.socket]] | None = None
+
+
+def set_bystanders(function: Callable[[], list[socket.socket]] | None) -> None:
+    """Tell the watchdog how to find the worker's other (idle, kept-alive) connections,
+    which it settles before it ends the process (``educluster.worker``)."""
+    global _bystanders
+    _bystanders = function
+
+
+def _release_bystanders() -> None:
+    """Answer 503 on every other connection of the worker that has sent a request (it
+    never ran; ``Retry-After``), and close the idle ones, before the process ends."""
+    try:
+        connections = _bystanders() if _bystanders is not None else []
+    except Exception:
+        return
+    for sock in connections:
+        try:
+            waiting = bool(select.select([sock], [], [], 0)[0]) and bool(
+                sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+            if waiting:
+                # read what was sent (closing on unread bytes would reset the
+                # connection and could lose the answer), then answer
+                with suppress(OSError):
+                    for _ in range(16):
+                        if not sock.recv(65536, socket.MSG_DONTWAIT):
+                            break
+                sock.settimeout(1.0)
+                sock.sendall(_http_503(None))
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        finally:
+            with suppress(OSError):
+                sock.close()
 
 
 def install_process_killer() -> None:

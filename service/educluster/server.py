@@ -21,9 +21,11 @@ it, and readers never block each other or the writer.  A write is acknowledged o
 If a write fails (or the process dies in the middle of one), the primary is rebuilt from
 the last published snapshot: an unacknowledged write leaves no trace.
 
-``educluster serve`` runs the Flask app under gunicorn with sync workers (several
-processes, one request at a time each), so that the query time limit can end a worker
-(``educluster.limits``) while the others keep serving.
+``educluster serve`` runs the Flask app under gunicorn in several worker processes that
+answer one request at a time each, so that the query time limit can end a worker
+(``educluster.limits``) while the others keep serving; connections are kept alive between
+requests (``educluster.worker``) unless the ``keep_alive`` setting is 0 (gunicorn's sync
+worker).
 """
 
 from __future__ import annotations
@@ -458,22 +460,30 @@ def make_app(settings: dict, dataset: Dataset | None = None):
     return create_app(dataset if dataset is not None else open_dataset(settings), settings=settings)
 
 
+def keep_alive_seconds(settings: dict) -> int:
+    """The ``keep_alive`` setting (0: a new connection for every request)."""
+    value = settings.get("keep_alive")
+    return max(0, int(2 if value is None else value))
+
+
 def gunicorn_options(settings: dict) -> dict:
     """gunicorn's configuration for the settings."""
     host = settings.get("host") or "127.0.0.1"
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     query_timeout = float(settings.get("query_timeout") or 0)
+    keep_alive = keep_alive_seconds(settings)
     options = {
         "bind": [f"{host}:{int(settings.get('port') or 8000)}"],
         "workers": worker_count(settings),
-        "worker_class": "sync",
+        # one request at a time per process either way (the time limit ends the process)
+        "worker_class": "educluster.worker.KeepAliveWorker" if keep_alive > 0 else "sync",
         # gunicorn's own timeout only catches a worker hung outside a query; the query
         # limit is enforced by the worker itself (educluster.limits).
         # (0 when queries have no limit: gunicorn then never times a worker out)
         "timeout": int(max(30.0, 2 * query_timeout + 30)) if query_timeout > 0 else 0,
         "graceful_timeout": 10,
-        "keepalive": 2,
+        "keepalive": keep_alive,
         "limit_request_line": 8190,
         "errorlog": "-",
         "loglevel": "info",

@@ -57,6 +57,8 @@ SETTINGS: list[Setting] = [
             "a principle", flag),
     Setting("allow_remote", False, "let SPARQL SERVICE and LOAD reach other servers", flag),
     Setting("workers", 0, "worker processes answering requests (0: 2 × CPU cores + 1)", int),
+    Setting("keep_alive", 2, "seconds an idle connection is kept open for the client's next "
+            "request (0: a new connection for every request)", int),
     Setting("load_examples", True, "load the example clusters when the store is created", flag),
     Setting("snapshot_keep", 3, "published store snapshots kept on disk (at least 2)", int),
     Setting("snapshot_grace", 60.0, "seconds an older snapshot is kept for the readers still "
