@@ -136,19 +136,25 @@ def plan(store: Store) -> list[Step]:
 _KINDS = ("Vertical", "Horizontal", "Mixed")
 
 
-def apply_rule(store: Store, rule: rules.Rule) -> tuple[int, set[str] | None]:
+def apply_rule(
+    store: Store, rule: rules.Rule, *, before: int | None = None
+) -> tuple[int, set[str] | None]:
     """Add what one rule derives to the derived graph; return how many triples it added
     and their keys (None when the store cannot tell: then, the rule's writes).
 
     A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
-    true ``update_sees_union`` attribute and runs the rule as one update; on the others
-    (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and its triples are added to
-    the derived graph in one transaction.  Every rule derives only triples the derived
-    graph does not hold, so what comes back is new.
+    true ``update_sees_union`` attribute and runs the rule as one update (``before``: the
+    size of the derived graph, when the caller knows it); one whose default graph holds
+    the union (``ScratchStore``, ``derived_in_default_graph``) gets every derived triple
+    there too.  On the others (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and
+    its triples are added to the derived graph in one transaction.  Every rule derives
+    only triples the derived graph does not hold, so what comes back is new.
     """
     if getattr(store, "update_sees_union", False):
-        before = derived_count(store)
-        store.update(rule.update)
+        if before is None:
+            before = derived_count(store)
+        in_default = getattr(store, "derived_in_default_graph", False)
+        store.update(rule.update_into_both if in_default else rule.update)
         added = derived_count(store) - before
         return added, (None if added else set())
     graph = _DERIVED_NODE
@@ -172,7 +178,7 @@ def _reads_any(reads: frozenset[str], keys: Iterable[str]) -> bool:
     for key in keys:
         if key in reads:
             return True
-        if key.startswith("type ") and (ANY_TYPE in reads or key == ANY_TYPE):
+        if key.startswith("type ") and key != ANY_TYPE and ANY_TYPE in reads:
             return True
         if key == ANY_TYPE and any(r.startswith("type ") for r in reads):
             return True
@@ -202,6 +208,8 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
     produced: list[tuple[int, set[str]]] = []  # (clock, keys written then)
     last_run: dict[str, int] = {}  # rule (by its text) -> clock of its last run
     clock = runs = rounds = new_triples = 0
+    # the derived graph's size, kept along by stores that run the rules as updates
+    size = derived_count(store) if getattr(store, "update_sees_union", False) else None
     for _ in range(MAX_ROUNDS):
         progress = False
         runs_before = runs
@@ -215,8 +223,10 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
             runs += 1
             t0 = time.perf_counter()
             rule = step.rule if scope is None else step.rule.scoped(scope)
-            count, added = apply_rule(store, rule)
+            count, added = apply_rule(store, rule, before=size)
             new_triples += count
+            if size is not None:
+                size += count
             timings[step.rule.name] = timings.get(step.rule.name, 0.0) + (
                 time.perf_counter() - t0
             )

@@ -98,6 +98,13 @@ class Rule:
         return PREFIXES + f"INSERT {{ GRAPH {D} {{ {self.template} }} }}\nWHERE {{{self.where}}}\n"
 
     @property
+    def update_into_both(self) -> str:
+        """The rule as one update writing into the derived graph and the default graph,
+        for a store whose default graph holds the union (``ScratchStore``)."""
+        return (PREFIXES + f"INSERT {{ {self.template} GRAPH {D} {{ {self.template} }} }}\n"
+                f"WHERE {{{self.where}}}\n")
+
+    @property
     def construct(self) -> str:
         """The rule as a CONSTRUCT query of the triples to add to the derived graph."""
         return PREFIXES + f"CONSTRUCT {{ {self.template} }}\nWHERE {{{self.where}}}\n"

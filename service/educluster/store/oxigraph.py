@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from educluster.errors import QuerySyntaxError, StoreError
 from educluster.store.base import GraphName, QueryResult, Store, Term
+from educluster.vocab import DERIVED_GRAPH
 
 # Media type -> pyoxigraph results/RDF format.
 RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -197,3 +198,56 @@ class OxigraphStore(Store):
 
     def close(self) -> None:
         self._store = None  # type: ignore[assignment]
+
+
+class ScratchStore(OxigraphStore):
+    """An in-memory store for deriving knowledge in bulk: every asserted triple sits in its
+    default graph, whatever graph it came from, and ``materialize`` writes each derived
+    triple both there and into the derived graph.  Its default graph is then the union of
+    all graphs, which is what the ``WHERE`` of a SPARQL Update reads in Oxigraph, so the
+    rules run as updates inside the engine and no triple crosses into Python
+    (``update_sees_union``, ``derived_in_default_graph``).  It derives once: the derived
+    triples cannot be told apart from asserted ones in the default graph afterwards.
+
+    >>> from educluster.reasoning import materialize
+    >>> scratch = ScratchStore()
+    >>> scratch.raw.load(b"<http://e/m> <http://www.w3.org/ns/org#member> <http://e/a> ; "
+    ...                  b"<http://www.w3.org/ns/org#organization> <http://e/c> .",
+    ...                  format=ox.RdfFormat.TURTLE)
+    >>> _ = materialize(scratch)
+    >>> scratch.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> "
+    ...             "{ <http://e/c> <https://w3id.org/educluster#hasMember> <http://e/a> } }")
+    True
+    """
+
+    update_sees_union = True
+    derived_in_default_graph = True
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def copy_asserted(self, source: OxigraphStore) -> None:
+        """Copy every asserted triple of ``source`` (every graph but the derived one) into
+        the default graph, without crossing into Python (blank nodes keep their labels)."""
+        derived = ox.NamedNode(DERIVED_GRAPH)
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+        graphs += [g for g in source.raw.named_graphs() if g != derived]
+        for graph in graphs:
+            data = source.raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            if data:
+                self._store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+
+    def derived_ntriples(self) -> bytes:
+        """The derived graph as N-Triples."""
+        graph = ox.NamedNode(DERIVED_GRAPH)
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> int:
+        """Add asserted quads: into the default graph, whatever their graph."""
+        return super().add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+
+    def clear_graph(self, graph: GraphName) -> None:
+        if graph == DERIVED_GRAPH and self._store.contains_named_graph(ox.NamedNode(graph)):
+            raise StoreError("a scratch store derives once: its derived triples are also "
+                             "in its default graph")
+        super().clear_graph(graph)
