@@ -110,7 +110,9 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
         if _this_is_safe(text[match.end():]):
             text = _THIS.sub("?this", text)
             match = _WHERE.search(text)
-            text = text[: match.end()] + " " + targets + " " + text[match.end():]
+            prefixes = _prefix_lines(shapes, constraint)
+            if not _targets_implied(shapes, shape, prefixes + text, text[match.end():]):
+                text = text[: match.end()] + " " + targets + " " + text[match.end():]
         else:
             per_focus = _prefix_lines(shapes, constraint) + "SELECT ?this WHERE " + targets
         messages = tuple(shapes.objects(constraint, SH.message)) or tuple(
@@ -122,6 +124,51 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
             targets=per_focus,
         ))
     return found
+
+
+_FIRST_PATTERN = re.compile(
+    r"\s*(\?\w+|<[^>\s]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)\s+"
+    r"(<[^>\s]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*|a)\s+"
+    r"(\?\w+|<[^>\s]*>|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*)(?=[\s.;,}])")
+_PREFIX = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>\s]*)>", re.IGNORECASE)
+_RDF_TYPE = str(RDF.type)
+
+
+def _targets_implied(shapes: Graph, shape, text: str, body: str) -> bool:
+    """Whether every solution of the query is already at a focus node, so that joining the
+    targets in changes nothing (it only cost time: the target join doubled the cost of the
+    members' constraints).  True when the first triple pattern of the WHERE group (``body``
+    follows its brace), which every solution matches, is ``?this P ?x`` with P a
+    ``sh:targetSubjectsOf``, ``?x P ?this`` with P a ``sh:targetObjectsOf``, or ``?this a C``
+    with C a ``sh:targetClass`` of the shape.  ``text``: the query with its prefixes."""
+    match = _FIRST_PATTERN.match(body)
+    if match is None:
+        return False
+    namespaces = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(text)}
+
+    def iri(token: str) -> str | None:
+        if token == "a":
+            return _RDF_TYPE
+        if token.startswith("<"):
+            return token[1:-1]
+        if token.startswith("?"):
+            return None
+        prefix, _, local = token.partition(":")
+        return namespaces[prefix] + local if prefix in namespaces else None
+
+    subject, predicate, obj = match.groups()
+    predicate_iri = iri(predicate)
+    if predicate_iri is None:
+        return False
+    if subject == "?this" and obj != "?this":
+        if URIRef(predicate_iri) in set(shapes.objects(shape, SH.targetSubjectsOf)):
+            return True
+        if predicate_iri == _RDF_TYPE and iri(obj) is not None and \
+                URIRef(iri(obj)) in set(shapes.objects(shape, SH.targetClass)):
+            return True
+    if obj == "?this" and subject != "?this":
+        return URIRef(predicate_iri) in set(shapes.objects(shape, SH.targetObjectsOf))
+    return False
 
 
 def supported(select: str, path) -> bool:
