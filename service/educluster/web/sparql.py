@@ -34,8 +34,7 @@ def endpoint():
     body = request.get_data(cache=False) if request.method == "POST" else b""
     try:
         operation = protocol.parse_request(
-            request.method, request.headers.get("Content-Type"),
-            request.args.to_dict(flat=False), body,
+            request.method, request.headers.get("Content-Type"), url_parameters(), body,
         )
     except protocol.ProtocolError as exc:
         headers = {"Allow": "GET, POST, OPTIONS"} if exc.status == 405 else None
@@ -68,6 +67,25 @@ def endpoint_url() -> str:
             _BASE_URLS.clear()
         _BASE_URLS[key] = url
     return url
+
+
+#: query strings up to this long have their parameters remembered
+_QUERY_STRING_MAX = 8 * 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_parameters(query_string: str) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(values) for name, values in request.args.to_dict(flat=False).items()}
+
+
+def url_parameters() -> dict[str, list[str]]:
+    """The URL's parameters (``request.args``), remembered per query string: decoding the
+    percent-escapes of a 1 KB query costs about a tenth of a millisecond every time."""
+    query_string = request.environ.get("QUERY_STRING", "")
+    if len(query_string) > _QUERY_STRING_MAX:
+        return request.args.to_dict(flat=False)
+    return {name: list(values)
+            for name, values in _remembered_parameters(query_string).items()}
 
 
 #: Accept headers longer than this are negotiated afresh, not remembered
