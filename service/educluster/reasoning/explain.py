@@ -114,28 +114,40 @@ def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
     cluster cost a query and a label lookup each)."""
     wanted = set(cluster_iris)
     orientation_of: dict[Term, str] = {}
-    for row in store.select(
+    for subject, orientation in _tuples(
+        store,
         PREFIXES
-        + f"SELECT ?s ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }}"
+        + f"SELECT ?s ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }}",
     ):
-        orientation_of.setdefault(row["s"], row["o"].value)
+        orientation_of.setdefault(subject, orientation.value)
     counts: dict[str, list[int]] = {iri: [0, 0, 0] for iri in wanted}
-    for row in store.select(
+    for cooperation, cluster in _tuples(
+        store,
         PREFIXES
         + """SELECT DISTINCT ?cooperation ?cluster WHERE {
           ?cooperation ec:inCluster ?cluster .
           FILTER EXISTS { ?cooperation ec:partner ?partner }
-        }"""
+        }""",
     ):
-        cluster = row["cluster"]
         if not isinstance(cluster, ox.NamedNode) or cluster.value not in counts:
             continue
-        orientation = orientation_of.get(row["cooperation"])
+        orientation = orientation_of.get(cooperation)
         slot = 0 if orientation == VERTICAL else 1 if orientation == HORIZONTAL else 2
         counts[cluster.value][slot] += 1
     return {
         iri: _reason(orientation_of.get(ox.NamedNode(iri)), *counts[iri]) for iri in wanted
     }
+
+
+def _tuples(store: Store, query: str):
+    """A SELECT query's rows as tuples in the order of its variables (read by position on
+    an Oxigraph store: no dictionary per row); an unbound value is None."""
+    raw = getattr(store, "raw", None)
+    if isinstance(raw, ox.Store):
+        return [tuple(solution) for solution in raw.query(query, use_default_graph_as_union=True)]
+    result = store.query(query)
+    names = result.variables
+    return [tuple(row.get(name) for name in names) for row in result.rows()]
 
 
 # -- reading ----------------------------------------------------------------------------
