@@ -8,13 +8,15 @@ and ``export`` read the published snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,7 +25,7 @@ import pyoxigraph as ox
 from educluster.errors import InputError
 from educluster.server import DiskDataset, default_store_path, open_dataset, serve
 from educluster.settings import resolve
-from educluster.store import Store
+from educluster.store import OxigraphStore, Store
 from educluster.store.base import rdf_format_for
 from educluster.vocab import PREFIXES
 
@@ -81,7 +83,7 @@ class Progress:
         self._last_draw = 0.0
         self._last_tenth = -1
 
-    def update(self, done: int, items: int) -> None:
+    def update(self, done: int, items: int | None) -> None:
         fraction = min(done / self.total, 1.0)
         if self.tty:
             now = time.monotonic()
@@ -99,27 +101,30 @@ class Progress:
 
     def finish(self, items: int) -> None:
         self._last_draw = 0.0
+        self._last_tenth = -1  # the last line, with the count, is always drawn
         self.update(self.total, items)
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
 
-    def _line(self, fraction: float, items: int) -> str:
+    def _line(self, fraction: float, items: int | None) -> str:
         width = 30
         filled = int(width * fraction)
         megabytes = self.total / 1e6
+        count = "" if items is None else f", {items} triples"
         return (
             f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} "
-            f"of {megabytes:.1f} MB, {items} triples"
+            f"of {megabytes:.1f} MB{count}"
         )
 
 
 class _CountingReader(io.RawIOBase):
-    """A binary file that reports how far it has been read."""
+    """A binary file that reports how far it has been read (to ``on_read``, when given)."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None] | None = None):
         self._raw = raw
         self.position = 0
+        self._on_read = on_read
 
     def readable(self) -> bool:
         return True
@@ -129,6 +134,8 @@ class _CountingReader(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.position += n
+        if self._on_read is not None:
+            self._on_read(self.position)
         return n
 
 
@@ -210,13 +217,26 @@ def run_load(args) -> int:
     graph = _graph_iri(args.graph)
     settings = resolve(None)
     settings["store"] = str(default_store_path(args.store))
-    quads = read_files(args.files, graph=graph)  # everything parsed before anything is written
+    bulk = None if settings.get("endpoint") else bulk_files(args.files)
+    quads: list[ox.Quad] = []
+    if bulk is None:
+        quads = read_files(args.files, graph=graph)  # everything parsed before anything is written
     dataset = open_dataset(settings, prepare=True)
     try:
-        if len(quads) >= 100000:
-            print(f"writing {len(quads)} triples and recomputing derived knowledge...",
-                  file=sys.stderr, flush=True)
-        count = dataset.write(lambda store: _add_and_derive(store, quads), derive=False)
+        count = None
+        if bulk is not None and _small_store(dataset, bulk):
+            # a bad file undoes the write; with blank nodes, nothing was published and the
+            # ordinary parse below gives them labels of their own
+            with contextlib.suppress(_BlankNodes):
+                count = dataset.write(lambda store: _bulk_write(store, bulk, graph),
+                                      derive=False)
+        if count is None:
+            if bulk is not None:
+                quads = read_files(args.files, graph=graph)
+            if len(quads) >= 100000:
+                print(f"writing {len(quads)} triples and recomputing derived knowledge...",
+                      file=sys.stderr, flush=True)
+            count = dataset.write(lambda store: _add_and_derive(store, quads), derive=False)
     finally:
         dataset.close()
     where = f"graph <{graph}>" if graph else "the default graph"
@@ -263,6 +283,147 @@ def _bulk_add_and_derive(store: Store, raw: ox.Store, quads: list[ox.Quad]) -> i
     raw.bulk_extend(quads)
     raw.bulk_extend(memory.raw.quads_for_pattern(None, None, None, derived_graph))
     return len(quads)
+
+
+#: RDF files of at least this many bytes in all (N-Triples or Turtle) are loaded in bulk
+BULK_LOAD_BYTES = 4 * 1024 * 1024
+_BULK_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
+#: fewest bytes per triple of those formats, to bound a file's triples by its size
+_MIN_TRIPLE_BYTES = 40
+
+
+def bulk_files(paths: Iterable[str | Path]) -> list[tuple[Path, ox.RdfFormat]] | None:
+    """The files with their formats when they are all N-Triples or Turtle files and large
+    in all (``BULK_LOAD_BYTES``), to be loaded in bulk (``_bulk_write``); else None."""
+    files: list[tuple[Path, ox.RdfFormat]] = []
+    for name in paths:
+        path = Path(name)
+        if path.suffix.lower() in _FORM_EXTENSIONS or not path.is_file():
+            return None
+        fmt = rdf_format_for(path)
+        if fmt not in _BULK_FORMATS:
+            return None
+        files.append((path, fmt))
+    if not files or _size(files) < BULK_LOAD_BYTES:
+        return None
+    return files
+
+
+def _size(files: list[tuple[Path, ox.RdfFormat]]) -> int:
+    return sum(path.stat().st_size for path, _ in files)
+
+
+def _small_store(dataset, files: list[tuple[Path, ox.RdfFormat]]) -> bool:
+    """Whether the store is small next to the files (not more than twice as many triples
+    as they can hold): deriving everything again then costs about what the load does."""
+    if not isinstance(dataset, DiskDataset):
+        return False
+    reader = dataset.reader()
+    raw = getattr(reader, "raw", None)
+    return isinstance(raw, ox.Store) and len(raw) <= 2 * _size(files) // _MIN_TRIPLE_BYTES
+
+
+class _BlankNodes(Exception):
+    """The files hold blank nodes: the bulk load is undone (see ``_bulk_write``)."""
+
+
+def _bulk_write(store: Store, files: list[tuple[Path, ox.RdfFormat]], graph: str | None) -> int:
+    """Load large N-Triples or Turtle files and recompute derived knowledge, at about the
+    cost of loading them twice, without a Python object per triple.
+
+    Two things run at once.  A thread bulk-loads the files into the store.  Meanwhile the
+    files are parsed again into a ``ScratchStore`` in memory (with a progress bar; a bad
+    file is an ``InputError`` naming its line), the store's other asserted triples join
+    them there, and the rules derive everything there as SPARQL updates.  Then the
+    derived graph is replaced in bulk.  A failure midway is safe: ``DiskDataset.write``
+    rebuilds the primary from the published snapshot.  Files with blank nodes raise
+    ``_BlankNodes`` (so that the write is undone): each Oxigraph parse gives them new
+    labels, so the derived triples about them would name other nodes than the store's."""
+    assert isinstance(store, OxigraphStore)
+    holder = [store.raw]
+    try:
+        return _bulk_write_into(holder, files, graph)
+    finally:
+        # a traceback keeps the frames: let go of the store, which the caller may reopen
+        holder.clear()
+
+
+def _bulk_write_into(
+    holder: list[ox.Store], files: list[tuple[Path, ox.RdfFormat]], graph: str | None
+) -> int:
+    """``_bulk_write``, on the Oxigraph store in ``holder`` (emptied afterwards)."""
+    from educluster.reasoning import materialize
+    from educluster.store.oxigraph import ScratchStore
+    from educluster.vocab import DERIVED_GRAPH
+
+    target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    derived_graph = ox.NamedNode(DERIVED_GRAPH)
+    # what the store asserts already, read before the files arrive in it
+    asserted = [ox.Quad(q.subject, q.predicate, q.object)
+                for q in holder[0].quads_for_pattern(None, None, None, None)
+                if q.graph_name != derived_graph]
+    failures: list[BaseException] = []
+
+    def write_files() -> None:
+        try:
+            for path, fmt in files:
+                holder[0].bulk_load(path=str(path), format=fmt, base_iri=_base_iri(path),
+                                    to_graph=target)
+        except BaseException as exc:  # raised again below
+            failures.append(exc)
+
+    writer = threading.Thread(target=write_files, name="educluster-bulk-load")
+    writer.start()
+    try:
+        scratch = ScratchStore()
+        count = _parse_into(scratch, files)
+        if scratch.ask("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }"):
+            raise _BlankNodes()
+        print(f"writing {count} triples and recomputing derived knowledge...",
+              file=sys.stderr, flush=True)
+        scratch.add_quads(asserted)
+        del asserted
+        materialize(scratch)
+        labelled, blank = scratch.derived_triples()
+    finally:
+        writer.join()
+    if failures:
+        raise failures[0]
+    if holder[0].contains_named_graph(derived_graph):
+        holder[0].remove_graph(derived_graph)
+    if labelled:
+        holder[0].bulk_load(input=labelled, format=ox.RdfFormat.N_TRIPLES,
+                            to_graph=derived_graph, lenient=True)
+    if blank:  # through Python: a parse would give the blank nodes new labels
+        holder[0].extend(ox.Quad(t.subject, t.predicate, t.object, derived_graph)
+                         for t in blank)
+    return count
+
+
+def _parse_into(scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]) -> int:
+    """Parse the files into the scratch store's default graph with a progress bar; return
+    how many distinct triples they hold."""
+    before = len(scratch.raw)
+    for path, fmt in files:
+        progress = Progress(f"parsing {path.name}", path.stat().st_size)
+        with open(path, "rb") as raw:
+            counting = _CountingReader(raw, lambda done, p=progress: p.update(done, None))
+            reader = io.BufferedReader(counting, buffer_size=1 << 20)  # few calls back
+            try:
+                scratch.raw.bulk_load(input=reader, format=fmt, base_iri=_base_iri(path))
+            except SyntaxError as exc:
+                line = exc.lineno if isinstance(exc.lineno, int) else None
+                raise InputError(
+                    f"not valid {fmt.name}: {exc.msg}", source=str(path), line=line
+                ) from None
+            except ValueError as exc:
+                raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
+        progress.finish(len(scratch.raw) - before)
+    return len(scratch.raw) - before
+
+
+def _base_iri(path: Path) -> str:
+    return path.resolve().as_uri()
 
 
 # -- query -------------------------------------------------------------------------------

@@ -210,6 +210,7 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
     clock = runs = rounds = new_triples = 0
     # the derived graph's size, kept along by stores that run the rules as updates
     size = derived_count(store) if getattr(store, "update_sees_union", False) else None
+    engine = getattr(store, "engine", "")
     for _ in range(MAX_ROUNDS):
         progress = False
         runs_before = runs
@@ -222,7 +223,9 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
             clock += 1
             runs += 1
             t0 = time.perf_counter()
-            rule = step.rule if scope is None else step.rule.scoped(scope)
+            rule = step.rule.for_engine(engine)
+            if scope is not None:
+                rule = rule.scoped(scope)
             count, added = apply_rule(store, rule, before=size)
             new_triples += count
             if size is not None:

@@ -228,19 +228,27 @@ class ScratchStore(OxigraphStore):
 
     def copy_asserted(self, source: OxigraphStore) -> None:
         """Copy every asserted triple of ``source`` (every graph but the derived one) into
-        the default graph, without crossing into Python (blank nodes keep their labels)."""
+        the default graph.  Through Python, as terms: Oxigraph's parsers would give blank
+        nodes new labels, and the derived triples about them would then name other nodes."""
         derived = ox.NamedNode(DERIVED_GRAPH)
-        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
-        graphs += [g for g in source.raw.named_graphs() if g != derived]
-        for graph in graphs:
-            data = source.raw.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-            if data:
-                self._store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        self._store.extend(
+            ox.Quad(q.subject, q.predicate, q.object)
+            for q in source.raw.quads_for_pattern(None, None, None, None)
+            if q.graph_name != derived
+        )
 
-    def derived_ntriples(self) -> bytes:
-        """The derived graph as N-Triples."""
-        graph = ox.NamedNode(DERIVED_GRAPH)
-        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+    def derived_triples(self) -> tuple[bytes, list[ox.Triple]]:
+        """The derived graph: its triples without blank nodes as N-Triples (to be loaded
+        elsewhere in bulk), and those with blank nodes as terms (an Oxigraph parse would
+        give their blank nodes new labels)."""
+        graph = f"GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }}"
+        labelled = self._store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph} FILTER (!isBlank(?s) && !isBlank(?o)) }}"
+        ).serialize(format=ox.RdfFormat.N_TRIPLES)
+        blank = list(self._store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph} FILTER (isBlank(?s) || isBlank(?o)) }}"
+        ))
+        return labelled or b"", blank
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> int:
         """Add asserted quads: into the default graph, whatever their graph."""
