@@ -111,32 +111,42 @@ def explain_cluster(store: Store, cluster_iri: str) -> ClusterExplanation:
 def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
     """``explain_cluster(store, iri).reason`` for each of the clusters, from two queries in
     all (validation explains every cluster of a definition; one ``explain_cluster`` per
-    cluster cost a query and a label lookup each)."""
+    cluster cost a query and a label lookup each).  The cooperations are counted inside
+    the store, by cluster and orientation (R1 gives a cooperation one orientation at most)."""
     wanted = set(cluster_iris)
-    orientation_of: dict[Term, str] = {}
-    for subject, orientation in _tuples(
+    orientation_of: dict[str, str | None] = {}
+    for cluster, orientation in _tuples(
         store,
         PREFIXES
-        + f"SELECT ?s ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }}",
+        + f"""SELECT ?s ?o WHERE {{
+          ?s a ec:Cluster .
+          OPTIONAL {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ec:orientation ?o }} }}
+        }}""",
     ):
-        orientation_of.setdefault(subject, orientation.value)
+        if isinstance(cluster, ox.NamedNode) and orientation_of.get(cluster.value) is None:
+            orientation_of[cluster.value] = orientation.value if orientation else None
+    for iri in wanted - orientation_of.keys():  # not typed as a cluster: as explain_cluster
+        rows = store.select(
+            PREFIXES
+            + f"SELECT ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ <{iri}> ec:orientation ?o }} }}"
+        )
+        orientation_of[iri] = rows[0]["o"].value if rows else None
     counts: dict[str, list[int]] = {iri: [0, 0, 0] for iri in wanted}
-    for cooperation, cluster in _tuples(
+    for cluster, orientation, number in _tuples(
         store,
         PREFIXES
-        + """SELECT DISTINCT ?cooperation ?cluster WHERE {
+        + f"""SELECT ?cluster ?o (COUNT(DISTINCT ?cooperation) AS ?n) WHERE {{
           ?cooperation ec:inCluster ?cluster .
-          FILTER EXISTS { ?cooperation ec:partner ?partner }
-        }""",
+          FILTER EXISTS {{ ?cooperation ec:partner ?partner }}
+          OPTIONAL {{ GRAPH <{DERIVED_GRAPH}> {{ ?cooperation ec:orientation ?o }} }}
+        }} GROUP BY ?cluster ?o""",
     ):
         if not isinstance(cluster, ox.NamedNode) or cluster.value not in counts:
             continue
-        orientation = orientation_of.get(cooperation)
-        slot = 0 if orientation == VERTICAL else 1 if orientation == HORIZONTAL else 2
-        counts[cluster.value][slot] += 1
-    return {
-        iri: _reason(orientation_of.get(ox.NamedNode(iri)), *counts[iri]) for iri in wanted
-    }
+        value = orientation.value if orientation is not None else None
+        slot = 0 if value == VERTICAL else 1 if value == HORIZONTAL else 2
+        counts[cluster.value][slot] += int(number.value)
+    return {iri: _reason(orientation_of.get(iri), *counts[iri]) for iri in wanted}
 
 
 def _tuples(store: Store, query: str):
