@@ -471,3 +471,35 @@ def test_the_members_constraints_need_no_target_join():
     assert "MemberHasMembershipShape" not in joined
     assert "MemberCooperatesShape" not in joined
     assert "MixedClusterFinancedShape" in joined  # its first pattern is no target pattern
+
+
+def test_datatypes_as_pyshacl_reads_them():
+    datatypes = ["xsd:integer", "xsd:decimal", "xsd:boolean", "xsd:date", "xsd:dateTime",
+                 "xsd:time", "xsd:float", "xsd:string", "rdf:langString", "rdfs:Literal",
+                 "rdfs:Datatype", "xsd:byte", "xsd:anyURI"]
+    shapes_text = """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix ex: <http://example.org/> .
+    """ + "".join(
+        f"""ex:S{i} sh:targetSubjectsOf ex:v ; sh:path ex:v ; sh:datatype {datatype} ;
+                 sh:message "{datatype}" .\n"""
+        for i, datatype in enumerate(datatypes))
+    data = """
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/> .
+        ex:x ex:v 1, "01"^^xsd:integer, "one"^^xsd:integer, 1.5, "1.5e3"^^xsd:float,
+            true, "yes"^^xsd:boolean, "2026-06-30"^^xsd:date, "2026-02-30"^^xsd:date,
+            "2026-06-30T10:00:00"^^xsd:dateTime, "10:00:00"^^xsd:time, "text", "text"@en,
+            "300"^^xsd:byte, "12"^^xsd:byte, "http://a"^^xsd:anyURI, ex:iri, _:blank .
+    """
+    shapes = Graph().parse(data=shapes_text, format="turtle")
+    compiled, _rest = core_constraints.compile_shapes(shapes)
+    assert len(compiled) == len(datatypes)
+    store = ox.Store()
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE)
+    ours, reference = _both(store, shapes)
+    assert sum(reference.values()) > 100
+    assert ours == reference

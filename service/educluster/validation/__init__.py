@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -191,7 +192,18 @@ def _prepare_for_shapes(store) -> object:
     if not isinstance(raw, ox.Store):
         return shacl_data_store(store)
     raw.update(_HANDOVER.rsplit(" ;\n", 1)[0])  # everything but the final ADD
-    return _oxigraph_data_graph(raw, union=True)
+    return StoreData(raw, default_union=True)
+
+
+@dataclass(frozen=True)
+class StoreData:
+    """A data graph in an Oxigraph store: its default graph, or with ``default_union`` the
+    union of its graphs.  The compiled shapes and SHACL-SPARQL constraints query it
+    directly; pySHACL gets it wrapped as its Oxigraph data graph, only when it is needed
+    (so that validating with the shipped shapes does not even import pySHACL)."""
+
+    impl: ox.Store
+    default_union: bool = False
 
 
 _HANDOVER = f"""
@@ -229,6 +241,8 @@ def run_pyshacl(data_graph, shapes=None, *, strict: bool = False):
     shapes = shapes if shapes is not None else shapes_graph()
     if isinstance(data_graph, ox.Store):
         data_graph = _oxigraph_data_graph(data_graph)
+    elif isinstance(data_graph, StoreData):
+        data_graph = _oxigraph_data_graph(data_graph.impl, union=data_graph.default_union)
     if _data_graph_class and isinstance(data_graph, _data_graph_class[0]):
         shapes = _with_typed_strings(shapes)
     conforms, results_graph, text = pyshacl.validate(
@@ -311,7 +325,7 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
     from rdflib import RDF, SH, Graph, URIRef
 
     if isinstance(data, ox.Store):
-        data = _oxigraph_data_graph(data)
+        data = StoreData(data)
     shapes = shapes if shapes is not None else shapes_graph()
     principle_of = _principles_by_shape(shapes)
     out = []

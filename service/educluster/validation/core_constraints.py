@@ -264,39 +264,65 @@ def run(store: ox.Store, compiled: list[CompiledShape], *, union: bool = True) -
 
 
 class _Converter:
-    """Oxigraph terms to rdflib ones as pySHACL's Oxigraph data graph converts them, once
-    per distinct term."""
+    """Oxigraph terms to rdflib ones as pySHACL's Oxigraph data graph converts them
+    (``pyshacl.graph_abstraction.to_rdf``: a literal keeps its datatype, ``xsd:string``
+    included), once per distinct term."""
 
     def __init__(self) -> None:
-        from pyshacl.graph_abstraction import to_rdf
-
-        self._to_rdf = to_rdf
         self._cache: dict = {}
 
     def __call__(self, term):
         found = self._cache.get(term)
         if found is None:
-            found = self._cache[term] = self._to_rdf(term)
+            found = self._cache[term] = _to_rdf(term)
         return found
 
 
-def _datatype_matches(value, datatype: URIRef) -> bool:
-    """pySHACL's DatatypeConstraintComponent on one value node (SHACL 4.1.2)."""
-    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+def _to_rdf(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language is not None:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
+
+_RDFS_LITERAL = URIRef("http://www.w3.org/2000/01/rdf-schema#Literal")
+_RDFS_DATATYPE = URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype")
+
+
+def _datatype_matches(value, datatype: URIRef) -> bool:
+    """pySHACL's DatatypeConstraintComponent on one value node (SHACL 4.1.2): a literal of
+    the datatype that is not ill-typed (rdflib could read its lexical form as the datatype's
+    Python value), with rdfs:Literal and rdfs:Datatype matching any (typed) literal."""
     if not isinstance(value, Literal):
         return False
-    check = DatatypeConstraintComponent._assert_actual_datatype
     if value.datatype == datatype:
         if getattr(value, "ill_typed", None) is True:
             return False
-        return check(None, value, datatype)
-    if datatype == URIRef("http://www.w3.org/2000/01/rdf-schema#Literal"):
+        return _value_is(value, datatype)
+    if datatype == _RDFS_LITERAL:
         return True
-    if datatype == URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype") and value.datatype:
+    if datatype == _RDFS_DATATYPE and value.datatype:
         return True
     if value.datatype is None and value.language is None and datatype == XSD.string:
-        return check(None, value, datatype)
+        return _value_is(value, datatype)
     if datatype == RDF.langString and value.language:
-        return check(None, value, datatype)
+        return _value_is(value, datatype)
     return False
+
+
+def _value_is(literal: Literal, datatype: URIRef) -> bool:
+    """pySHACL's ``_assert_actual_datatype``: the literal's Python value has the type the
+    datatype stands for (other datatypes pass)."""
+    from datetime import date, datetime, time
+    from decimal import Decimal
+
+    value = literal.value
+    expected = {
+        XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int,
+        XSD.float: float, XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date,
+        XSD.time: time, XSD.dateTime: datetime,
+    }.get(datatype)
+    return expected is None or isinstance(value, expected)
