@@ -6,12 +6,14 @@ Figures (median wall time):
 1. a definition of about 150 triples, as a fresh process (``educluster validate FILE``,
    start to exit) and as a warm call (``validate_files`` in a running process);
 2. the 30-member Tashkent cluster, the same two ways;
-3. synthetic graphs of about 10,000 and 100,000 triples (``bench/generate.py``), warm,
-   with the time split into derivation, SHACL and the rest.
+3. synthetic graphs of about 10,000 and 100,000 triples (``bench/generate.py``; other
+   sizes with ``--sizes``), warm, with the time split into validate's steps (derivation,
+   orientation explanations, failure tolerance, compiled core shapes, SHACL-SPARQL, ...).
 Each is set beside the plain ``pyshacl`` command on the same data graph (asserted plus
 derived triples, as ``validate`` hands it over) and the same shapes, and beside the
-alternatives inside ``validate``: ``engine="store"`` (the default: core constraints in
-pySHACL over the Oxigraph store, SHACL-SPARQL constraints as one Oxigraph query each),
+alternatives inside ``validate``: ``engine="store"`` (the default: the simple core shapes
+compiled into Oxigraph queries, SHACL-SPARQL constraints as one Oxigraph query each, pySHACL
+only for shapes the compiler does not take),
 ``engine="pyshacl"`` (every shape in pySHACL over the Oxigraph store), and pySHACL over an
 rdflib graph (its classic backend) where that finishes in reasonable time.
 Targets (issue 9): 150 triples in <= 0.6 s as a fresh process; 100,000 triples in <= 2 s.
@@ -123,26 +125,11 @@ def bench_synthetic(n: int, repeat: int, tmp: Path, rdflib_limit: int, pyshacl_l
     print(f"synthetic graph: {len(quads)} triples")
     report = validate(quads)
     warm = median_time(lambda: validate(quads), repeat)
-    # where the time goes
-    store = OxigraphStore()
-    t0 = time.perf_counter()
-    store.add_quads(quads)
-    materialize(store)
-    derive = time.perf_counter() - t0
-    data = shacl_data_store(store)
-    t0 = time.perf_counter()
-    from educluster.validation import _split_shapes, sparql_constraints
-
-    core, constraints = _split_shapes(shapes_graph())
-    run_pyshacl(data, core)
-    core_time = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    sparql_constraints.run(data, constraints, union=False)
-    sparql_time = time.perf_counter() - t0
+    phases = validate_phases(quads)
     row("validate, engine=store (warm)", warm, None, "-")
-    print(f"    of which: load + derive {derive:.3f} s, core constraints in pySHACL "
-          f"{core_time:.3f} s, SHACL-SPARQL in Oxigraph {sparql_time:.3f} s; "
-          f"{report.counts['Violation']} violations, {report.counts['Warning']} warnings")
+    print("    of which: "
+          + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in phases.items())
+          + f"; {report.counts['Violation']} violations, {report.counts['Warning']} warnings")
     if len(quads) <= pyshacl_limit:
         t0 = time.perf_counter()
         other = validate(quads, engine="pyshacl")
@@ -150,28 +137,82 @@ def bench_synthetic(n: int, repeat: int, tmp: Path, rdflib_limit: int, pyshacl_l
         assert other.to_dict() == report.to_dict()
         row("validate, engine=pyshacl", warm, slow, "engine=pyshacl")
     if len(quads) <= rdflib_limit:
+        store = OxigraphStore()
+        store.add_quads(quads)
+        materialize(store)
+        data = shacl_data_store(store)
         g = Graph().parse(data=ox.serialize(list(data), format=ox.RdfFormat.N_TRIPLES),
                           format="nt")
         t0 = time.perf_counter()
         run_pyshacl(g)
         theirs = time.perf_counter() - t0
-        row("SHACL only: pySHACL on an rdflib graph", core_time + sparql_time, theirs,
-            "pySHACL/rdflib")
+        shacl = phases["core shapes (Oxigraph)"] + phases["SHACL-SPARQL (Oxigraph)"]
+        row("SHACL only: pySHACL on an rdflib graph", shacl, theirs, "pySHACL/rdflib")
+
+
+def validate_phases(quads) -> dict[str, float]:
+    """Where one ``validate`` call spends its time: its steps timed in place."""
+    import educluster.reasoning as reasoning
+    import educluster.validation as validation
+    from educluster.validation import core_constraints, sparql_constraints
+
+    spent: dict[str, float] = {}
+    originals = []
+
+    def timed(module, name: str, label: str) -> None:
+        original = getattr(module, name)
+        originals.append((module, name, original))
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+
+        setattr(module, name, wrapper)
+
+    timed(reasoning, "materialize", "derivation")
+    timed(validation, "_add_clusters", "orientation explanations")
+    timed(validation, "_failure_tolerance_results", "failure tolerance")
+    timed(validation, "_prepare_for_shapes", "data graph handover")
+    timed(core_constraints, "run", "core shapes (Oxigraph)")
+    timed(sparql_constraints, "run", "SHACL-SPARQL (Oxigraph)")
+    timed(validation, "run_pyshacl", "pySHACL")
+    timed(validation, "_add_labels", "labels")
+    try:
+        t0 = time.perf_counter()
+        validate(quads)
+        total = time.perf_counter() - t0
+    finally:
+        for module, name, original in reversed(originals):
+            setattr(module, name, original)
+    spent["rest"] = total - sum(spent.values())
+    return {"total": total, **spent}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller graphs")
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--sizes", default=None,
+                        help="synthetic graph sizes, comma-separated (default 10000,100000; "
+                             "e.g. 100000,1000000); no pySHACL comparison above 120,000")
+    parser.add_argument("--synthetic-only", action="store_true",
+                        help="skip the small definitions and their fresh processes")
     args = parser.parse_args()
     repeat = args.repeat or (3 if args.quick else 7)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         shapes_file = tmp / "shapes.ttl"
         shapes_file.write_text(shapes_graph().serialize(format="turtle"))
-        bench_file("small definition", SMALL_CASE, repeat, tmp, shapes_file, rdflib_too=True)
-        bench_file("Tashkent cluster", TASHKENT, repeat, tmp, shapes_file, rdflib_too=True)
+        if not args.synthetic_only:
+            bench_file("small definition", SMALL_CASE, repeat, tmp, shapes_file,
+                       rdflib_too=True)
+            bench_file("Tashkent cluster", TASHKENT, repeat, tmp, shapes_file, rdflib_too=True)
         sizes = [10_000] if args.quick else [10_000, 100_000]
+        if args.sizes:
+            sizes = [int(size) for size in args.sizes.split(",")]
         for n in sizes:
             bench_synthetic(n, max(1, repeat // 2), tmp, rdflib_limit=12_000,
                             pyshacl_limit=120_000)
