@@ -11,12 +11,14 @@ The pipeline (DESIGN.md, "Principle shapes" and "Validation report"):
    ``ec:VerticalCluster`` etc. in the data graph are what the analyst stated, and the
    relation-typology shapes can compare stated with derived (shapes/shapes.ttl);
    validate's own throw-away store becomes that data graph in place (no copy);
-3. the shapes of ``shapes/`` (parsed once per process) are checked: the core constraints
-   by pySHACL, the reference implementation, reading the Oxigraph store directly; the
-   SHACL-SPARQL constraints by ``sparql_constraints``, one Oxigraph query per constraint
-   instead of pySHACL's one per focus node (``engine="pyshacl"`` runs everything in
-   pySHACL: same results, tested, and much slower on large graphs; see
-   bench/bench_validation.py);
+3. the shapes of ``shapes/`` (parsed once per process) are checked in Oxigraph: the simple
+   core shapes (targets, predicate paths, ``sh:minCount``/``maxCount``/``class``/
+   ``datatype``) compiled into queries by ``core_constraints``, the SHACL-SPARQL
+   constraints by ``sparql_constraints``, one Oxigraph query per constraint instead of
+   pySHACL's one per focus node; pySHACL, the reference implementation, reading the
+   Oxigraph store directly, gets only the shapes neither takes (none of the shipped ones).
+   ``engine="pyshacl"`` runs everything in pySHACL: same results, tested, and much slower
+   on large graphs; see bench/bench_validation.py;
 4. failure tolerance (articulation points of each cooperation network) is computed in
    code, and ``owl=True`` adds the HermiT consistency check;
 5. the ``Report`` carries the results with their principle, the labels of the nodes for
@@ -95,9 +97,10 @@ def validate(
 ) -> Report:
     """Validate a cluster definition given as pyoxigraph quads or triples, or an rdflib graph.
 
-    ``engine``: "store" (the default) runs the SHACL-SPARQL constraints as one query each in
-    Oxigraph and the core constraints in pySHACL; "pyshacl" runs every shape in pySHACL,
-    the reference implementation (much slower on large graphs; same results).
+    ``engine``: "store" (the default) runs the compiled core shapes and the SHACL-SPARQL
+    constraints as Oxigraph queries and anything else in pySHACL; "pyshacl" runs every
+    shape in pySHACL, the reference implementation (much slower on large graphs; same
+    results).
     Raises ``InputError`` when the definition has no cluster at all.
     """
     if engine not in ("store", "pyshacl"):
@@ -231,10 +234,11 @@ _SEVERITY_NAMES = {
 def run_pyshacl(data_graph, shapes=None, *, strict: bool = False):
     """Run pySHACL without inference and return its results graph.
 
-    ``data_graph`` is a pyoxigraph ``Store`` (the fast path: pySHACL then runs the
-    SHACL-SPARQL constraints in Oxigraph) or an rdflib graph.  By default every severity is
-    reported and ``conforms`` is left to the report (no Violation); ``strict`` keeps the
-    SHACL specification's meaning of ``sh:conforms`` (no result at all), for the W3C suite.
+    ``data_graph`` is a pyoxigraph ``Store`` or ``StoreData`` (pySHACL then reads Oxigraph
+    directly and runs the SHACL-SPARQL constraints in it) or an rdflib graph.  By default
+    every severity is reported and ``conforms`` is left to the report (no Violation);
+    ``strict`` keeps the SHACL specification's meaning of ``sh:conforms`` (no result at
+    all), for the W3C suite.
     """
     import pyshacl
 
@@ -316,11 +320,12 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
                  ) -> list[Result]:
     """The results of a shapes graph (default: the shipped shapes) on a data graph.
 
-    ``data`` is a pyoxigraph ``Store`` (its default graph), a data graph made by
-    ``_prepare_for_shapes``, or an rdflib graph.  With ``engine="store"`` and an Oxigraph
-    data graph, the SHACL-SPARQL constraints run as one Oxigraph query each
-    (``sparql_constraints``) and the rest in pySHACL; with ``engine="pyshacl"`` every shape
-    runs in pySHACL.  ``strict``: see ``run_pyshacl``.
+    ``data`` is a pyoxigraph ``Store`` (its default graph), a ``StoreData`` (as made by
+    ``_prepare_for_shapes``), or an rdflib graph.  With ``engine="store"`` and an Oxigraph
+    data graph, the simple core shapes run as compiled queries (``core_constraints``), the
+    SHACL-SPARQL constraints as one Oxigraph query each (``sparql_constraints``) and the
+    rest, if any, in pySHACL; with ``engine="pyshacl"`` every shape runs in pySHACL.
+    ``strict``: see ``run_pyshacl``.
     """
     from rdflib import RDF, SH, Graph, URIRef
 
