@@ -11,9 +11,11 @@ with ``sh:targetClass`` (with ``rdfs:subClassOf``), ``sh:targetNode``,
 ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``; ``sh:sparql`` with ``sh:select``,
 ``sh:prefixes``/``sh:declare`` (and their ``owl:imports``), ``sh:message``,
 ``sh:deactivated``; ``$this``, ``$PATH`` (a predicate path), ``$currentShape``, ``?value``,
-``?path``.  The rest (forbidden forms, nested SELECTs, ``$shapesGraph``) and the core
-constraints stay with pySHACL; the tests check that both routes give the same results on
-every case and example, and run the W3C SHACL-SPARQL tests through this one.
+``?path``.  The targets are joined in only where the query does not already imply them
+(see ``_targets_implied``).  The rest (forbidden forms, nested SELECTs, ``$shapesGraph``)
+stays with pySHACL, and the core constraints go to ``core_constraints``; the tests check
+that both routes give the same results on every case and example, and run the W3C
+SHACL-SPARQL tests through this one.
 """
 
 from __future__ import annotations
