@@ -53,6 +53,8 @@ def requests_of_every_kind() -> list[tuple[str, str, bytes | None, dict[str, str
          {"Content-Type": "application/sparql-update"}),  # 401/403: no token
         ("GET", "/no/such/page", None, {"Accept": "application/json"}),  # 404
         ("GET", "/health", None, {}),
+        ("GET", "/static/educluster.css", None, {}),  # a file: sent with sendfile
+        ("HEAD", q("ASK {}"), None, {}),
     ]
     for query in sorted(named_queries().values(), key=lambda n: n.name):
         params = urllib.parse.urlencode(dict(query.example, format="sparql-json"))
