@@ -335,8 +335,10 @@ def _bulk_write(store: Store, files: list[tuple[Path, ox.RdfFormat]], graph: str
     files are parsed again into a ``ScratchStore`` in memory (with a progress bar; a bad
     file is an ``InputError`` naming its line), the store's other asserted triples join
     them there, and the rules derive everything there as SPARQL updates.  Then the
-    derived graph is replaced in bulk.  A failure midway is safe: ``DiskDataset.write``
-    rebuilds the primary from the published snapshot.  Files with blank nodes raise
+    derived graph is replaced in bulk.  The bulk load does not check the files (lenient):
+    the parse into the scratch store does, and a bad file there undoes the write.  A
+    failure midway is safe: ``DiskDataset.write`` rebuilds the primary from the published
+    snapshot.  Files with blank nodes raise
     ``_BlankNodes`` (so that the write is undone): each Oxigraph parse gives them new
     labels, so the derived triples about them would name other nodes than the store's."""
     assert isinstance(store, OxigraphStore)
@@ -367,8 +369,10 @@ def _bulk_write_into(
     def write_files() -> None:
         try:
             for path, fmt in files:
+                # lenient: the parse into the scratch store checks the same bytes, and a
+                # bad file there undoes this write
                 holder[0].bulk_load(path=str(path), format=fmt, base_iri=_base_iri(path),
-                                    to_graph=target)
+                                    to_graph=target, lenient=True)
         except BaseException as exc:  # raised again below
             failures.append(exc)
 
@@ -384,19 +388,14 @@ def _bulk_write_into(
         scratch.add_quads(asserted)
         del asserted
         materialize(scratch)
-        labelled, blank = scratch.derived_triples()
     finally:
         writer.join()
     if failures:
         raise failures[0]
     if holder[0].contains_named_graph(derived_graph):
         holder[0].remove_graph(derived_graph)
-    if labelled:
-        holder[0].bulk_load(input=labelled, format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=derived_graph, lenient=True)
-    if blank:  # through Python: a parse would give the blank nodes new labels
-        holder[0].extend(ox.Quad(t.subject, t.predicate, t.object, derived_graph)
-                         for t in blank)
+    # as terms (cheaper than N-Triples and a parse, which would relabel blank nodes)
+    holder[0].bulk_extend(scratch.raw.quads_for_pattern(None, None, None, derived_graph))
     return count
 
 

@@ -237,19 +237,6 @@ class ScratchStore(OxigraphStore):
             if q.graph_name != derived
         )
 
-    def derived_triples(self) -> tuple[bytes, list[ox.Triple]]:
-        """The derived graph: its triples without blank nodes as N-Triples (to be loaded
-        elsewhere in bulk), and those with blank nodes as terms (an Oxigraph parse would
-        give their blank nodes new labels)."""
-        graph = f"GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }}"
-        labelled = self._store.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph} FILTER (!isBlank(?s) && !isBlank(?o)) }}"
-        ).serialize(format=ox.RdfFormat.N_TRIPLES)
-        blank = list(self._store.query(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {graph} FILTER (isBlank(?s) || isBlank(?o)) }}"
-        ))
-        return labelled or b"", blank
-
     def add_quads(self, quads: Iterable[ox.Quad]) -> int:
         """Add asserted quads: into the default graph, whatever their graph."""
         return super().add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
