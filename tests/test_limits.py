@@ -98,3 +98,43 @@ print(before, threading.active_count(), limits.process_killer_installed(), flush
 def test_the_killer_is_not_installed_in_this_process():
     # pytest's own process must never be ended by a deadline
     assert not limits.process_killer_installed()
+
+
+LATER_DEADLINES = r"""
+import socket, sys, time
+from educluster import limits
+limits.install_process_killer()
+sock = socket.socket(fileno=int(sys.argv[1]))
+for _ in range(500):  # many quick queries, each within its limit
+    with limits.query_deadline(10, environ={"gunicorn.socket": sock}):
+        pass
+with limits.query_deadline(0.3, environ={"gunicorn.socket": sock}):
+    pass  # a short deadline, disarmed at once
+time.sleep(1.5)  # an idle while
+with limits.query_deadline(0.3, environ={"gunicorn.socket": sock}):
+    pass
+# then a deadline later than the short ones the watchdog saw last
+with limits.query_deadline(1.2, environ={"gunicorn.socket": sock}):
+    time.sleep(60)
+print("not stopped", flush=True)
+"""
+
+
+def test_a_deadline_after_many_met_and_shorter_ones_is_enforced():
+    parent_end, child_end = socket.socketpair()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", LATER_DEADLINES, str(child_end.fileno())],
+            pass_fds=[child_end.fileno()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        child_end.close()
+        parent_end.settimeout(60)
+        received = b""
+        while chunk := parent_end.recv(4096):
+            received += chunk
+        out, _ = process.communicate(timeout=60)
+    finally:
+        parent_end.close()
+    assert process.returncode == limits.EXIT_QUERY_STOPPED
+    assert b"not stopped" not in out
+    assert b"query stopped after 1.2 s" in received
