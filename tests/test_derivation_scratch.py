@@ -99,7 +99,20 @@ def test_oxigraph_forms_of_the_rules_give_the_same_solutions(synthetic):
     store = OxigraphStore()
     store.raw.load(synthetic, format=ox.RdfFormat.N_TRIPLES,
                    to_graph=ox.NamedNode(DATA_GRAPH_PREFIX + "synthetic"))
+    # the synthetic clusters are all mixed: add a vertical and a horizontal one
+    store.raw.load(b"""
+        @prefix ec: <https://w3id.org/educluster#> . @prefix ex: <http://example.org/> .
+        ex:u a ec:HigherEducationInstitution . ex:e a ec:Enterprise .
+        ex:s1 a ec:GeneralSecondarySchool . ex:s2 a ec:GeneralSecondarySchool .
+        ex:kv ec:partner ex:u, ex:e ; ec:inCluster ex:vertical .
+        ex:kh ec:partner ex:s1, ex:s2 ; ec:inCluster ex:horizontal .
+        """, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(DATA_GRAPH_PREFIX + "extra"))
     materialize(store)
+    orientations = {row["o"].value.rsplit("#")[-1] for row in store.select(
+        f"SELECT ?o WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?c a ?class ; <{EC_IRI}orientation> ?o }} "
+        f"FILTER (?class IN (<{EC_IRI}VerticalCluster>, <{EC_IRI}HorizontalCluster>, "
+        f"<{EC_IRI}MixedCluster>)) }}")}
+    assert orientations == {"Vertical", "Horizontal", "Mixed"}
     fast = [rule for rule in vars(rules).values()
             if isinstance(rule, rules.Rule) and rule.oxigraph_where]
     assert fast
@@ -108,11 +121,14 @@ def test_oxigraph_forms_of_the_rules_give_the_same_solutions(synthetic):
         store.update(_delete_rule_output(rule))
         portable = set(store.construct(rule.construct))
         oxigraph = set(store.construct(rule.for_engine("oxigraph").construct))
-        assert len(portable) > 1000
+        assert len(portable) > 50
         assert oxigraph == portable
-        iris = sorted({t.subject.value for t in portable})[:50]
+        subjects = sorted({t.subject.value for t in portable})
+        iris = subjects[:5] + subjects[-45:]  # http://example.org/ sorts first
         assert (set(store.construct(rule.for_engine("oxigraph").scoped(iris).construct))
                 == set(store.construct(rule.scoped(iris).construct)))
+        # back as they were, for the rules that read them
+        store.add_quads(ox.Quad(t.subject, t.predicate, t.object, DERIVED) for t in portable)
 
 
 def _delete_rule_output(rule: rules.Rule) -> str:

@@ -268,8 +268,9 @@ def update_derived(
     """Bring the derived graph up to date after asserted triples ``changed`` (added or
     removed, either) — the same result as ``materialize``, at the cost of the change.
 
-    The resources the change touches (subjects and objects of the changed triples) are
-    widened to every resource whose derived triples can depend on them: the regions
+    The resources the change touches (subjects and objects of the changed triples, but
+    not the classes of ``rdf:type`` triples unless the ontology gives rdf:type an inverse)
+    are widened to every resource whose derived triples can depend on them: the regions
     above them along a transitive property, the member and cluster of a membership, the
     cooperations they are partners of, the clusters of those cooperations.  Derived
     triples about those resources are removed and the rules re-run for them alone.
@@ -279,6 +280,7 @@ def update_derived(
     """
     start = time.perf_counter()
     touched: set[str] = set()
+    classes: set[str] = set()  # objects of rdf:type
     for item in changed:
         if isinstance(item, ox.Quad) and isinstance(item.graph_name, ox.NamedNode):
             if item.graph_name.value == DERIVED_GRAPH:
@@ -291,14 +293,21 @@ def update_derived(
             return materialize(store)
         touched.add(item.subject.value)
         if isinstance(item.object, ox.NamedNode):
-            if item.predicate.value == RDF_TYPE and item.object.value.startswith(_OWL):
-                return materialize(store)
+            if item.predicate.value == RDF_TYPE:
+                if item.object.value.startswith(_OWL):
+                    return materialize(store)
+                # only an inverse of rdf:type derives anything about a class from its
+                # instances (and a common class has a great many: costly to widen)
+                classes.add(item.object.value)
+                continue
             touched.add(item.object.value)
     if not touched:
         return MaterializeStats(0, 0, time.perf_counter() - start)
     if not store.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"):
         return materialize(store)
     steps = plan(store)
+    if any(s.rule.name == "inverse" and RDF_TYPE in s.reads for s in steps):
+        touched |= classes
     transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
     scope = _widen(store, touched, transitive)
     if scope is None or len(scope) > MAX_SCOPE:

@@ -374,6 +374,23 @@ CLUSTER_ORIENTATION = Rule(
     BIND (ec:Horizontal AS ?orientation) BIND (ec:HorizontalCluster AS ?class) }}
   FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation }} }}
 """,
+    # Oxigraph: the orientations of each cluster's cooperations read once, with aggregates
+    oxigraph_where=f"""
+  {{ SELECT ?cluster (MAX(?v) AS ?vertical) (MAX(?h) AS ?horizontal) WHERE {{
+       # scope
+       ?cooperation ec:inCluster ?cluster .
+       GRAPH {D} {{ ?cooperation ec:orientation ?o }}
+       FILTER (!isLiteral(?cluster))
+       BIND (IF(sameTerm(?o, ec:Vertical), 1, 0) AS ?v)
+       BIND (IF(sameTerm(?o, ec:Horizontal), 1, 0) AS ?h)
+  }} GROUP BY ?cluster }}
+  FILTER (?vertical + ?horizontal > 0)
+  BIND (IF(?vertical = 1, IF(?horizontal = 1, ec:Mixed, ec:Vertical), ec:Horizontal)
+        AS ?orientation)
+  BIND (IF(?vertical = 1, IF(?horizontal = 1, ec:MixedCluster, ec:VerticalCluster),
+           ec:HorizontalCluster) AS ?class)
+  FILTER NOT EXISTS {{ GRAPH {D} {{ ?cluster ec:orientation ?orientation }} }}
+""",
 )
 
 # The superclasses of the orientation classes R2 assigns: the class closure again, for
@@ -383,7 +400,8 @@ ORIENTATION_CLASSES = Rule(
     SUBCLASS.template,
     SUBCLASS.where.replace(
         "  ?x a ?sub .",
-        "  VALUES ?sub { ec:VerticalCluster ec:HorizontalCluster ec:MixedCluster }\n  ?x a ?sub .",
+        "  FILTER (?sub IN (ec:VerticalCluster, ec:HorizontalCluster, ec:MixedCluster))\n"
+        "  ?x a ?sub .",
     ),
 )
 
