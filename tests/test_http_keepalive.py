@@ -218,3 +218,23 @@ def test_a_worker_ended_by_the_time_limit_answers_its_waiting_connections(tmp_pa
         sock = _raw_request(server.port, q("ASK {}"))
         assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
         sock.close()
+
+
+def test_pipelined_requests_are_all_answered_in_order(servers):
+    kept, _ = servers
+    sock = socket.create_connection(("127.0.0.1", kept.port), timeout=60)
+    try:
+        requests = b"".join(
+            f"GET {q(f'SELECT ({n} AS ?n) {{}}')} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Accept: text/csv\r\n\r\n".encode() for n in range(5))
+        sock.sendall(requests)
+        data = b""
+        while data.count(b"HTTP/1.1 200 OK") < 5 or not data.endswith(b"\r\n4\r\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        bodies = [part.rsplit(b"\r\n\r\n", 1)[1] for part in data.split(b"HTTP/1.1 200 OK")[1:]]
+        assert [b.split()[-1] for b in bodies] == [str(n).encode() for n in range(5)]
+    finally:
+        sock.close()

@@ -216,6 +216,7 @@ class KeepAliveWorker(base.Worker):
                 if not connection.parser.unreader.buf.getvalue():
                     break  # nothing more sent yet: wait for it with the others
                 req = None  # a pipelined request is already here: answer it now
+                self.notify()
         except http.errors.NoMoreData as exc:
             self.log.debug("Ignored premature client disconnection. %s", exc)
             keep = False
