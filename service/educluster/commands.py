@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import io
 import os
+import queue
 import signal
 import sys
 import threading
@@ -329,18 +330,19 @@ class _BlankNodes(Exception):
 
 def _bulk_write(store: Store, files: list[tuple[Path, ox.RdfFormat]], graph: str | None) -> int:
     """Load large N-Triples or Turtle files and recompute derived knowledge, at about the
-    cost of loading them twice, without a Python object per triple.
+    cost of loading them twice, without a Python object per asserted triple.
 
-    Two things run at once.  A thread bulk-loads the files into the store.  Meanwhile the
-    files are parsed again into a ``ScratchStore`` in memory (with a progress bar; a bad
-    file is an ``InputError`` naming its line), the store's other asserted triples join
-    them there, and the rules derive everything there as SPARQL updates.  Then the
-    derived graph is replaced in bulk.  The bulk load does not check the files (lenient):
-    the parse into the scratch store does, and a bad file there undoes the write.  A
-    failure midway is safe: ``DiskDataset.write`` rebuilds the primary from the published
-    snapshot.  Files with blank nodes raise
-    ``_BlankNodes`` (so that the write is undone): each Oxigraph parse gives them new
-    labels, so the derived triples about them would name other nodes than the store's."""
+    Two things run at once.  A thread bulk-loads the files into the store, then writes
+    the derived triples there as they come.  Meanwhile the files are parsed again into a
+    ``ScratchStore`` in memory (with a progress bar; a bad file is an ``InputError``
+    naming its line), the store's other asserted triples join them there, and the rules
+    derive everything there as SPARQL updates, each rule's new triples handed to the
+    thread as soon as it has run.  The thread's bulk load does not check the files
+    (lenient): the parse into the scratch store does, and a bad file there undoes the
+    write.  A failure midway is safe: ``DiskDataset.write`` rebuilds the primary from the
+    published snapshot.  Files with blank nodes raise ``_BlankNodes`` (so that the write
+    is undone): each Oxigraph parse gives them new labels, so the derived triples about
+    them would name other nodes than the store's."""
     assert isinstance(store, OxigraphStore)
     holder = [store.raw]
     try:
@@ -360,48 +362,55 @@ def _bulk_write_into(
 
     target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     derived_graph = ox.NamedNode(DERIVED_GRAPH)
+    scratch = ScratchStore()
     # what the store asserts already, read before the files arrive in it
-    asserted = [ox.Quad(q.subject, q.predicate, q.object)
+    asserted = [ox.Quad(q.subject, q.predicate, q.object, scratch.asserted_node)
                 for q in holder[0].quads_for_pattern(None, None, None, None)
                 if q.graph_name != derived_graph]
+    stages: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     failures: list[BaseException] = []
 
-    def write_files() -> None:
+    def write() -> None:
         try:
+            if holder[0].contains_named_graph(derived_graph):  # derived again from scratch
+                holder[0].remove_graph(derived_graph)
             for path, fmt in files:
-                # lenient: the parse into the scratch store checks the same bytes, and a
-                # bad file there undoes this write
                 holder[0].bulk_load(path=str(path), format=fmt, base_iri=_base_iri(path),
                                     to_graph=target, lenient=True)
+            while (stage := stages.get()) is not None:
+                # as terms (cheaper than N-Triples and a parse, which relabels blank nodes)
+                holder[0].bulk_extend(
+                    ox.Quad(q.subject, q.predicate, q.object, derived_graph)
+                    for q in scratch.raw.quads_for_pattern(None, None, None, ox.NamedNode(stage))
+                )
         except BaseException as exc:  # raised again below
             failures.append(exc)
 
-    writer = threading.Thread(target=write_files, name="educluster-bulk-load")
+    writer = threading.Thread(target=write, name="educluster-bulk-load")
     writer.start()
     try:
-        scratch = ScratchStore()
         count = _parse_into(scratch, files)
         if scratch.ask("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }"):
             raise _BlankNodes()
         print(f"writing {count} triples and recomputing derived knowledge...",
               file=sys.stderr, flush=True)
-        scratch.add_quads(asserted)
+        scratch.raw.extend(asserted)
         del asserted
+        scratch.on_derived = stages.put
         materialize(scratch)
     finally:
+        stages.put(None)
         writer.join()
     if failures:
         raise failures[0]
-    if holder[0].contains_named_graph(derived_graph):
-        holder[0].remove_graph(derived_graph)
-    # as terms (cheaper than N-Triples and a parse, which would relabel blank nodes)
-    holder[0].bulk_extend(scratch.raw.quads_for_pattern(None, None, None, derived_graph))
     return count
 
 
 def _parse_into(scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]) -> int:
-    """Parse the files into the scratch store's default graph with a progress bar; return
+    """Parse the files into the scratch store's asserted graph with a progress bar; return
     how many distinct triples they hold."""
+    from educluster.store.oxigraph import ScratchStore
+
     before = len(scratch.raw)
     for path, fmt in files:
         progress = Progress(f"parsing {path.name}", path.stat().st_size)
@@ -409,7 +418,8 @@ def _parse_into(scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]) 
             counting = _CountingReader(raw, lambda done, p=progress: p.update(done, None))
             reader = io.BufferedReader(counting, buffer_size=1 << 20)  # few calls back
             try:
-                scratch.raw.bulk_load(input=reader, format=fmt, base_iri=_base_iri(path))
+                scratch.raw.bulk_load(input=reader, format=fmt, base_iri=_base_iri(path),
+                                      to_graph=ScratchStore.asserted_node)
             except SyntaxError as exc:
                 line = exc.lineno if isinstance(exc.lineno, int) else None
                 raise InputError(

@@ -144,17 +144,18 @@ def apply_rule(
 
     A store whose SPARQL Update ``WHERE`` sees the union of all graphs says so with a
     true ``update_sees_union`` attribute and runs the rule as one update (``before``: the
-    size of the derived graph, when the caller knows it); one whose default graph holds
-    the union (``ScratchStore``, ``derived_in_default_graph``) gets every derived triple
-    there too.  On the others (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and
-    its triples are added to the derived graph in one transaction.  Every rule derives
+    size of the derived graph, when the caller knows it); so does a ``ScratchStore``
+    (``stages_derived``), which also tells exactly what the rule added.  On the others
+    (Oxigraph) the rule's ``CONSTRUCT`` runs over the union and its triples are added to
+    the derived graph in one transaction.  Every rule derives
     only triples the derived graph does not hold, so what comes back is new.
     """
+    if getattr(store, "stages_derived", False):
+        return _apply_staged(store, rule)
     if getattr(store, "update_sees_union", False):
         if before is None:
             before = derived_count(store)
-        in_default = getattr(store, "derived_in_default_graph", False)
-        store.update(rule.update_into_both if in_default else rule.update)
+        store.update(rule.update)
         added = derived_count(store) - before
         return added, (None if added else set())
     graph = _DERIVED_NODE
@@ -164,6 +165,25 @@ def apply_rule(
     if quads:
         store.add_quads(quads)
     return len(quads), _keys(quads)
+
+
+def _apply_staged(store, rule: rules.Rule) -> tuple[int, set[str]]:
+    """``apply_rule`` on a ``ScratchStore``: one update, and what it added read back from
+    its stage (a graph of that run alone) by predicate and class."""
+    stage = store.new_stage()
+    store.update(rule.staged_update(store.asserted_graph, stage))
+    count, keys = 0, set()
+    for row in store.select(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH <{stage}> "
+                            "{ ?s ?p ?o } } GROUP BY ?p"):
+        count += int(row["n"].value)
+        if row["p"].value != RDF_TYPE:
+            keys.add(row["p"].value)
+            continue
+        for typed in store.select(f"SELECT DISTINCT ?c WHERE {{ GRAPH <{stage}> "
+                                  f"{{ ?s <{RDF_TYPE}> ?c }} }}"):
+            keys.add(f"type {typed['c'].value}")
+    store.staged(stage, count)
+    return count, keys
 
 
 def _keys(quads: Iterable[ox.Quad]) -> set[str]:

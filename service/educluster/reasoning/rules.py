@@ -106,11 +106,13 @@ class Rule:
         whose update ``WHERE`` sees the union of all graphs."""
         return PREFIXES + f"INSERT {{ GRAPH {D} {{ {self.template} }} }}\nWHERE {{{self.where}}}\n"
 
-    @property
-    def update_into_both(self) -> str:
-        """The rule as one update writing into the derived graph and the default graph,
-        for a store whose default graph holds the union (``ScratchStore``)."""
-        return (PREFIXES + f"INSERT {{ {self.template} GRAPH {D} {{ {self.template} }} }}\n"
+    def staged_update(self, asserted: str, stage: str) -> str:
+        """The rule as one update reading the union of the graph ``asserted`` and the
+        derived graph, writing into the derived graph and into the graph ``stage``
+        (``ScratchStore``)."""
+        return (PREFIXES + f"INSERT {{ GRAPH {D} {{ {self.template} }} "
+                f"GRAPH <{stage}> {{ {self.template} }} }}\n"
+                f"USING <{asserted}> USING {D} USING NAMED {D}\n"
                 f"WHERE {{{self.where}}}\n")
 
     @property

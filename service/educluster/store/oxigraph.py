@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
@@ -201,48 +201,59 @@ class OxigraphStore(Store):
 
 
 class ScratchStore(OxigraphStore):
-    """An in-memory store for deriving knowledge in bulk: every asserted triple sits in its
-    default graph, whatever graph it came from, and ``materialize`` writes each derived
-    triple both there and into the derived graph.  Its default graph is then the union of
-    all graphs, which is what the ``WHERE`` of a SPARQL Update reads in Oxigraph, so the
-    rules run as updates inside the engine and no triple crosses into Python
-    (``update_sees_union``, ``derived_in_default_graph``).  It derives once: the derived
-    triples cannot be told apart from asserted ones in the default graph afterwards.
+    """An in-memory store for deriving knowledge in bulk, without a Python object per
+    triple.  Every asserted triple sits in one graph (``asserted_graph``), whatever graph
+    it came from; ``materialize`` runs each rule as one SPARQL Update whose ``WHERE``
+    reads that graph and the derived graph (``USING``: Oxigraph's own default graph is not
+    their union), writing into the derived graph and into a graph of the rule's run alone
+    (a stage), from which the engine learns what the rule added, and which is handed to
+    ``on_derived`` (when set) at once, so that it can be written elsewhere while the next
+    rules run (``stages_derived``).
 
     >>> from educluster.reasoning import materialize
     >>> scratch = ScratchStore()
     >>> scratch.raw.load(b"<http://e/m> <http://www.w3.org/ns/org#member> <http://e/a> ; "
     ...                  b"<http://www.w3.org/ns/org#organization> <http://e/c> .",
-    ...                  format=ox.RdfFormat.TURTLE)
+    ...                  format=ox.RdfFormat.TURTLE, to_graph=ScratchStore.asserted_node)
     >>> _ = materialize(scratch)
     >>> scratch.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> "
     ...             "{ <http://e/c> <https://w3id.org/educluster#hasMember> <http://e/a> } }")
     True
     """
 
-    update_sees_union = True
-    derived_in_default_graph = True
+    stages_derived = True
+    asserted_graph = "urn:x-educluster:scratch:asserted"
+    asserted_node = ox.NamedNode(asserted_graph)
 
     def __init__(self) -> None:
         super().__init__()
+        self._stages = 0
+        #: called with the IRI of each stage that holds new derived triples
+        self.on_derived: Callable[[str], None] | None = None
+
+    def new_stage(self) -> str:
+        """The IRI of a new, empty stage."""
+        self._stages += 1
+        return f"urn:x-educluster:scratch:derived-{self._stages}"
+
+    def staged(self, stage: str, count: int) -> None:
+        """A rule's run put ``count`` new derived triples into ``stage``."""
+        if count and self.on_derived is not None:
+            self.on_derived(stage)
 
     def copy_asserted(self, source: OxigraphStore) -> None:
-        """Copy every asserted triple of ``source`` (every graph but the derived one) into
-        the default graph.  Through Python, as terms: Oxigraph's parsers would give blank
-        nodes new labels, and the derived triples about them would then name other nodes."""
+        """Copy every asserted triple of ``source`` (every graph but the derived one).
+        Through Python, as terms: Oxigraph's parsers would give blank nodes new labels,
+        and the derived triples about them would then name other nodes."""
         derived = ox.NamedNode(DERIVED_GRAPH)
         self._store.extend(
-            ox.Quad(q.subject, q.predicate, q.object)
+            ox.Quad(q.subject, q.predicate, q.object, self.asserted_node)
             for q in source.raw.quads_for_pattern(None, None, None, None)
             if q.graph_name != derived
         )
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> int:
-        """Add asserted quads: into the default graph, whatever their graph."""
-        return super().add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-
-    def clear_graph(self, graph: GraphName) -> None:
-        if graph == DERIVED_GRAPH and self._store.contains_named_graph(ox.NamedNode(graph)):
-            raise StoreError("a scratch store derives once: its derived triples are also "
-                             "in its default graph")
-        super().clear_graph(graph)
+        """Add asserted quads: into ``asserted_graph``, whatever their graph."""
+        return super().add_quads(
+            ox.Quad(q.subject, q.predicate, q.object, self.asserted_node) for q in quads
+        )
