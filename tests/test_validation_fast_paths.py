@@ -612,3 +612,17 @@ def test_the_rewrite_keeps_the_rest_of_the_group():
     assert out.index("OPTIONAL") < out.index("MINUS { ?m ex:who ?this ; ex:where ?v }")
     assert out.rstrip().endswith("} GROUP BY ?this")
     assert "FILTER (?v != ex:skip)" in out
+
+
+def test_labels_read_in_bulk_are_the_labels_looked_up(monkeypatch):
+    import educluster.validation as validation
+
+    store = OxigraphStore()
+    store.add_quads(read_definition([ROOT / "data" / "tashkent-teacher-education.ttl"]))
+    ensure_ontology(store)
+    iris = {row["s"].value for row in store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+            if isinstance(row["s"], ox.NamedNode)}
+    looked_up = validation._labels(store, iris)
+    monkeypatch.setattr(validation, "_ALL_LABELS_FROM", 1)
+    assert len(looked_up) > 30
+    assert validation._labels(store, iris) == looked_up
