@@ -119,14 +119,21 @@ def test_bulk_file_load_resolves_turtle_against_the_file(tmp_path, monkeypatch):
                    ox.NamedNode(DERIVED_GRAPH)) in quads
 
 
-def test_bulk_file_load_with_blank_nodes_takes_the_ordinary_path(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("name", "text"), [
+    ("blank.nt", '_:x <http://example.org/p> "7" .\n'
+                 '_:x <http://www.w3.org/ns/org#member> <http://example.org/s> .\n'
+                 '_:x <http://www.w3.org/ns/org#organization> <http://example.org/c> .\n'),
+    ("blank.ttl", '[ <http://example.org/p> "7" ; '
+                  '<http://www.w3.org/ns/org#member> <http://example.org/s> ; '
+                  '<http://www.w3.org/ns/org#organization> <http://example.org/c> ] .\n'),
+])
+def test_bulk_file_load_with_blank_nodes_takes_the_ordinary_path(
+        tmp_path, monkeypatch, name, text):
     """Oxigraph's parsers give blank nodes new labels on every parse: files with blank
     nodes are undone and loaded again by the ordinary parse, and two loads of the same
     file still make two nodes."""
-    data = tmp_path / "blank.nt"
-    data.write_text('_:x <http://example.org/p> "7" .\n'
-                    '_:x <http://www.w3.org/ns/org#member> <http://example.org/s> .\n'
-                    '_:x <http://www.w3.org/ns/org#organization> <http://example.org/c> .\n')
+    data = tmp_path / name
+    data.write_text(text)
     store = tmp_path / "s"
     calls = _spy(monkeypatch, "_bulk_write")
     _load(store, data, monkeypatch, threshold=10**9, file_bytes=1)

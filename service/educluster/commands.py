@@ -120,12 +120,17 @@ class Progress:
 
 
 class _CountingReader(io.RawIOBase):
-    """A binary file that reports how far it has been read (to ``on_read``, when given)."""
+    """A binary file that reports how far it has been read (to ``on_read``, when given),
+    and whether any of the byte strings ``watch`` occurs in it (``seen``)."""
 
-    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None] | None = None):
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None] | None = None,
+                 watch: tuple[bytes, ...] = ()):
         self._raw = raw
         self.position = 0
         self._on_read = on_read
+        self._watch = watch
+        self._tail = b""
+        self.seen = False
 
     def readable(self) -> bool:
         return True
@@ -135,6 +140,10 @@ class _CountingReader(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.position += n
+        if self._watch and not self.seen:
+            window = self._tail + data
+            self.seen = any(w in window for w in self._watch)
+            self._tail = data[-1:]
         if self._on_read is not None:
             self._on_read(self.position)
         return n
@@ -389,8 +398,8 @@ def _bulk_write_into(
     writer = threading.Thread(target=write, name="educluster-bulk-load")
     writer.start()
     try:
-        count = _parse_into(scratch, files)
-        if scratch.ask("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }"):
+        count, blank = _parse_into(scratch, files)
+        if blank:
             raise _BlankNodes()
         print(f"writing {count} triples and recomputing derived knowledge...",
               file=sys.stderr, flush=True)
@@ -406,16 +415,25 @@ def _bulk_write_into(
     return count
 
 
-def _parse_into(scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]) -> int:
+#: what a blank node may look like in each format (also found in literals, so a hit is
+#: checked by a query)
+_BLANK_NODE_MARKS = {ox.RdfFormat.N_TRIPLES: (b"_:",), ox.RdfFormat.TURTLE: (b"_:", b"[", b"(")}
+
+
+def _parse_into(
+    scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]
+) -> tuple[int, bool]:
     """Parse the files into the scratch store's asserted graph with a progress bar; return
-    how many distinct triples they hold."""
+    how many distinct triples they hold and whether they hold blank nodes."""
     from educluster.store.oxigraph import ScratchStore
 
     before = len(scratch.raw)
+    maybe_blank = False
     for path, fmt in files:
         progress = Progress(f"parsing {path.name}", path.stat().st_size)
         with open(path, "rb") as raw:
-            counting = _CountingReader(raw, lambda done, p=progress: p.update(done, None))
+            counting = _CountingReader(raw, lambda done, p=progress: p.update(done, None),
+                                       watch=_BLANK_NODE_MARKS[fmt])
             reader = io.BufferedReader(counting, buffer_size=1 << 20)  # few calls back
             try:
                 scratch.raw.bulk_load(input=reader, format=fmt, base_iri=_base_iri(path),
@@ -427,8 +445,10 @@ def _parse_into(scratch: OxigraphStore, files: list[tuple[Path, ox.RdfFormat]]) 
                 ) from None
             except ValueError as exc:
                 raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
+        maybe_blank = maybe_blank or counting.seen
         progress.finish(len(scratch.raw) - before)
-    return len(scratch.raw) - before
+    blank = maybe_blank and scratch.ask("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }")
+    return len(scratch.raw) - before, blank
 
 
 def _base_iri(path: Path) -> str:
