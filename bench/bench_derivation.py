@@ -1,12 +1,14 @@
 """How much derived knowledge costs: deriving a synthetic graph, and keeping it current.
 
     .venv/bin/python bench/bench_derivation.py [--triples 1000000] [--seed 1] [--repeat 3]
-                                               [--store disk|memory|both]
+                                               [--store disk|memory|scratch|both|all]
 
 Prints, for a synthetic graph (``bench/generate.py``) of about ``--triples`` triples:
 - a bare pyoxigraph bulk load of the N-Triples file (on disk and in memory);
 - the same load followed by ``educluster.reasoning.materialize`` (ontology included),
-  with the time of every rule and the ratio to the bare load;
+  with the time of every rule and the ratio to the bare load; ``scratch`` is the
+  in-memory ``ScratchStore`` ``educluster load`` derives large files in (the rules as
+  SPARQL updates; its bare load is the in-memory one);
 - the cost of keeping derived knowledge current after a one-cooperation write (four
   quads added), by ``update_derived`` with those quads (median of ``--repeat`` writes)
   and by ``materialize`` (everything again), with ratios to the write and the bare load.
@@ -30,6 +32,7 @@ from generate import generate
 
 from educluster.reasoning import materialize, update_derived
 from educluster.store import OxigraphStore
+from educluster.store.oxigraph import ScratchStore
 from educluster.vocab import DATA_GRAPH_PREFIX, ID_IRI
 
 DATA_GRAPH = DATA_GRAPH_PREFIX + "bench"
@@ -46,11 +49,11 @@ def bare_load(path: Path, directory: Path | None) -> float:
     return time.perf_counter() - t0
 
 
-def load_and_derive(path: Path, directory: Path | None):
+def load_and_derive(path: Path, directory: Path | None, scratch: bool = False):
     t0 = time.perf_counter()
-    store = OxigraphStore(directory)
-    store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES,
-                        to_graph=ox.NamedNode(DATA_GRAPH))
+    store = ScratchStore() if scratch else OxigraphStore(directory)
+    graph = ScratchStore.asserted_node if scratch else ox.NamedNode(DATA_GRAPH)
+    store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     loaded = time.perf_counter() - t0
     stats = materialize(store)
     store.flush()
@@ -82,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--store", choices=["disk", "memory", "both"], default="both")
+    parser.add_argument("--store", choices=["disk", "memory", "scratch", "both", "all"],
+                        default="both", help="both: disk and memory; all: the three")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,11 +100,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"synthetic graph: {n:,} triples (generated in {time.perf_counter() - t0:.1f} s)")
 
         rows = []
-        for where in ("disk", "memory") if args.store == "both" else (args.store,):
+        places = {"both": ("disk", "memory"), "all": ("disk", "memory", "scratch")}
+        for where in places.get(args.store, (args.store,)):
             directory = (tmp_path / f"bare-{where}") if where == "disk" else None
             bare = bare_load(path, directory)
             directory = (tmp_path / f"derived-{where}") if where == "disk" else None
-            store, loaded, stats, total = load_and_derive(path, directory)
+            store, loaded, stats, total = load_and_derive(path, directory, where == "scratch")
             rows.append((where, bare, loaded, stats, total))
             print(f"\n[{where}] bare pyoxigraph bulk load: {bare:.2f} s")
             print(f"[{where}] load {loaded:.2f} s + derive {stats.seconds:.2f} s = {total:.2f} s"
@@ -109,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
             for rule, seconds in sorted(stats.rule_seconds.items(), key=lambda kv: -kv[1]):
                 print(f"    {rule:<26} {seconds:7.3f} s")
 
+            if where == "scratch":  # a load's scratch store, not a store that is written to
+                store.close()
+                continue
             writes, incremental, full = [], [], []
             for i in range(args.repeat):
                 quads = one_cooperation(i)
