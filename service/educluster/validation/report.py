@@ -8,6 +8,7 @@ them as strings, with the field names fixed by DESIGN.md.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -257,7 +258,11 @@ def _count_phrase(results: list[Result]) -> str:
     return ", ".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
 def _indent(text: str, width: int) -> str:
+    """The text wrapped at 92 columns and indented; remembered, since a large report repeats
+    a few dozen shape messages thousands of times (wrapping them took a second at 100,000
+    triples)."""
     import textwrap
 
     return textwrap.fill(text, width=92, initial_indent=" " * width,
