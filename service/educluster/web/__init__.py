@@ -151,7 +151,7 @@ def _gzip(response: Response) -> Response:
     data = response.get_data()
     if len(data) < GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(data, compresslevel=5))
+    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag and not weak:  # the compressed body is another representation
