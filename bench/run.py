@@ -7,8 +7,9 @@
 On a synthetic graph of about ``--size`` triples (``bench/generate.py``: 10k, 100k or 1m)
 it measures, side by side on the same data and the same queries:
 
-- **http**: ``educluster serve`` (gunicorn, ``--workers`` sync workers, snapshot readers)
-  and the peers that can run here — rdflib-endpoint (a separate venv under /tmp, run with
+- **http**: ``educluster serve`` (gunicorn, ``--workers`` workers answering one request
+  at a time on kept-alive connections, snapshot readers) and the peers that can run
+  here — rdflib-endpoint (its own venv, ``.bench/rdflib-endpoint-venv``, run with
   uvicorn) and Virtuoso (``scripts/virtuoso.sh``) — each loaded with the same triples
   (asserted and derived: the peers have no derivation of their own), under ``--clients``
   concurrent clients (``bench/loadclient.py``) for ``--duration`` seconds on simple
@@ -330,8 +331,8 @@ def start_educluster(data: Data, workers: int, work: Path) -> Endpoint:
              "--store", str(data.store), "--workers", str(workers)],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     endpoint = Endpoint("educluster", port, "/sparql", lambda: stop_group(process),
-                        f"educluster serve, {workers} sync workers, default settings "
-                        f"(10 s query time limit)", named_api=True)
+                        f"educluster serve, {workers} workers, connections kept alive, "
+                        f"default settings (10 s query time limit)", named_api=True)
     wait_for(endpoint, process, log)
     return endpoint
 
