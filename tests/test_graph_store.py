@@ -311,3 +311,76 @@ def test_validate_on_write_does_not_blame_a_write_for_violations_already_there()
         note = f'<{E}x> <{E}note> "unrelated" .'
         answer = live.request("PUT", graph_path(E + "graph/note"), note, {**TURTLE, **AUTH})
         assert answer.status == 201, answer.text
+
+
+# -- derived knowledge after a write ---------------------------------------------------------
+
+def _derived(store: OxigraphStore) -> set[ox.Quad]:
+    return set(store.quads(DERIVED_GRAPH))
+
+
+def _derived_from_scratch(store: OxigraphStore) -> set[ox.Quad]:
+    from educluster.reasoning import materialize
+
+    fresh = OxigraphStore()
+    fresh.add_quads(q for q in store.quads("*")
+                    if not (isinstance(q.graph_name, ox.NamedNode)
+                            and q.graph_name.value == DERIVED_GRAPH))
+    materialize(fresh)
+    return _derived(fresh)
+
+
+def test_a_graph_store_write_derives_again_only_what_its_quads_affect(monkeypatch):
+    """POST, PUT and DELETE bring the derived graph to exactly what a derivation from
+    scratch gives, without deriving everything again (no full ``materialize``)."""
+    import educluster.reasoning as reasoning
+    import educluster.reasoning.engine as engine
+    from educluster.bootstrap import load_initial_content
+    from educluster.vocab import DATA_GRAPH_PREFIX, EC_IRI, ID_IRI
+
+    if not example_files():
+        pytest.skip("the example clusters are not in place")
+    store = OxigraphStore()
+    load_initial_content(store)
+    full_runs = []
+    original = engine.materialize
+
+    def counting(target):
+        full_runs.append(target)
+        return original(target)
+
+    monkeypatch.setattr(engine, "materialize", counting)
+    monkeypatch.setattr(reasoning, "materialize", counting)
+    holding = DATA_GRAPH_PREFIX + "ulyanovsk-holding"
+    cluster = ID_IRI + "ulyanovsk-educational-holding"
+    members = [r["m"].value for r in store.select(
+        f"SELECT ?m {{ <{cluster}> <{EC_IRI}hasMember> ?m }} ORDER BY ?m")]
+    # a university and a school of another kind, if any: a link across sectors or levels
+    kinds = {m: {r["k"].value for r in store.select(f"SELECT ?k {{ <{m}> a ?k }}")}
+             for m in members}
+    first = members[0]
+    other = next((m for m in members[1:] if kinds[m] != kinds[first]), members[-1])
+    cooperation = ID_IRI + "ulyanovsk-cooperation-new"
+    before = _derived(store)
+    with new_server(store=store) as live:
+        posted = live.request("POST", graph_path(holding), (
+            f"<{cooperation}> a <{EC_IRI}Cooperation> ; <{EC_IRI}partner> <{first}> , "
+            f"<{other}> ; <{EC_IRI}inCluster> <{cluster}> ."), {**TURTLE, **AUTH})
+        assert posted.status == 204, posted.text
+        after_post = _derived(store)
+        assert after_post == _derived_from_scratch(store)
+        assert any(q.subject.value == cooperation for q in after_post - before)
+
+        original_text = (next(p for p in example_files() if p.stem == "ulyanovsk-holding")
+                         .read_bytes())
+        put = live.request("PUT", graph_path(holding), original_text, {**TURTLE, **AUTH})
+        assert put.status == 204, put.text
+        assert _derived(store) == _derived_from_scratch(store) == before
+
+        methodological = DATA_GRAPH_PREFIX + "methodological"
+        deleted = live.request("DELETE", graph_path(methodological), headers=AUTH)
+        assert deleted.status == 204, deleted.text
+        after_delete = _derived(store)
+        assert after_delete == _derived_from_scratch(store)
+        assert len(after_delete) < len(before)
+    assert full_runs == [] or all(run is not store for run in full_runs)

@@ -15,12 +15,35 @@ from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
+
+import pyoxigraph as ox
 
 from educluster.store import OxigraphStore, Store
 
 T = TypeVar("T")
+
+#: What a write does about derived knowledge after its change: ``True`` recomputes all of
+#: it; a function, called once the change has run, gives the asserted quads the change
+#: added or removed, and only what they can affect is derived again
+#: (``educluster.reasoning.update_derived``, the same result at the cost of the change);
+#: ``False`` leaves it as it is.
+Derive = bool | Callable[[], Iterable[ox.Quad]]
+
+
+def derive_after(store: Store, derive: Derive) -> None:
+    """Bring the derived knowledge of ``store`` up to date after a write (see ``Derive``)."""
+    if not derive:
+        return
+    if callable(derive):
+        from educluster.reasoning import update_derived
+
+        update_derived(store, derive())
+    else:
+        from educluster.reasoning import materialize
+
+        materialize(store)
 
 
 class Dataset(abc.ABC):
@@ -34,9 +57,9 @@ class Dataset(abc.ABC):
         """A store to read from: the latest published state."""
 
     @abc.abstractmethod
-    def write(self, change: Callable[[Store], T], *, derive: bool = True) -> T:
-        """Run ``change`` on the writable store, serialized with other writes; recompute
-        derived knowledge (unless ``derive`` is false); publish to readers; return what
+    def write(self, change: Callable[[Store], T], *, derive: Derive = True) -> T:
+        """Run ``change`` on the writable store, serialized with other writes; bring
+        derived knowledge up to date (see ``Derive``); publish to readers; return what
         ``change`` returned.  If ``change`` raises, nothing of it is published."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -55,13 +78,10 @@ class MemoryDataset(Dataset):
     def reader(self) -> Store:
         return self.store
 
-    def write(self, change: Callable[[Store], T], *, derive: bool = True) -> T:
+    def write(self, change: Callable[[Store], T], *, derive: Derive = True) -> T:
         with self._lock:
             result = change(self.store)
-            if derive:
-                from educluster.reasoning import materialize
-
-                materialize(self.store)
+            derive_after(self.store, derive)
             return result
 
 
@@ -93,13 +113,10 @@ class RemoteDataset(Dataset):
     def reader(self) -> Store:
         return self.store
 
-    def write(self, change: Callable[[Store], T], *, derive: bool = True) -> T:
+    def write(self, change: Callable[[Store], T], *, derive: Derive = True) -> T:
         from educluster.store.remote import WriteLease
 
         with self._lock, WriteLease(self.store, seconds=self.lease_seconds):
             result = change(self.store)
-            if derive:
-                from educluster.reasoning import materialize
-
-                materialize(self.store)
+            derive_after(self.store, derive)
             return result

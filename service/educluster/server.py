@@ -46,7 +46,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from educluster.dataset import Dataset
+from educluster.dataset import Dataset, Derive, derive_after
 from educluster.errors import EduclusterError, StoreError
 from educluster.store import OxigraphStore, Store
 from educluster.store.base import parse_rdf, rdf_format_for
@@ -60,13 +60,6 @@ DEFAULT_STORE = "educluster-store"
 def default_store_path(value: str | os.PathLike | None = None) -> Path:
     """The store directory: the given one, else ``EDUCLUSTER_STORE``, else ./educluster-store."""
     return Path(value or os.environ.get("EDUCLUSTER_STORE") or DEFAULT_STORE)
-
-
-def derive_knowledge(store: Store) -> None:
-    """Recompute derived knowledge (``educluster.reasoning.materialize``), when present."""
-    from educluster.reasoning import materialize
-
-    materialize(store)
 
 
 def initial_quads(*, examples: bool = True) -> list[ox.Quad]:
@@ -215,24 +208,23 @@ class DiskDataset(Dataset):
         return self._published_generation(check=False)
 
     # -- writing -----------------------------------------------------------------------
-    def write(self, change: Callable[[Store], T], *, derive: bool = True) -> T:
-        """Run ``change`` on the primary under the writers' lock, recompute derived
-        knowledge, publish a snapshot and return ``change``'s result once readers see it.
-        If anything fails, nothing of the change is published and the primary is rebuilt
-        from the published snapshot."""
+    def write(self, change: Callable[[Store], T], *, derive: Derive = True) -> T:
+        """Run ``change`` on the primary under the writers' lock, bring derived knowledge
+        up to date (``dataset.Derive``), publish a snapshot and return ``change``'s result
+        once readers see it.  If anything fails, nothing of the change is published and the
+        primary is rebuilt from the published snapshot."""
         if not self._directory_checked:
             self._check_directory()
         with self._writers_lock():
             self._recover(check=False)
             return self._write_locked(change, derive=derive)
 
-    def _write_locked(self, change: Callable[[Store], T], *, derive: bool) -> T:
+    def _write_locked(self, change: Callable[[Store], T], *, derive: Derive) -> T:
         self._mark_dirty()
         store = self._open_primary()
         try:
             result = change(store)
-            if derive:
-                derive_knowledge(store)
+            derive_after(store, derive)
             self._publish(store)
         except BaseException:
             store.close()
@@ -632,6 +624,6 @@ def _check_app_factory() -> str | None:
 
 
 __all__ = [
-    "DEFAULT_STORE", "DiskDataset", "default_store_path", "derive_knowledge",
+    "DEFAULT_STORE", "DiskDataset", "default_store_path",
     "gunicorn_options", "initial_quads", "make_app", "open_dataset", "serve", "worker_count",
 ]

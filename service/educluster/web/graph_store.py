@@ -10,8 +10,9 @@ GET/HEAD give a graph in a negotiated RDF format (404 when absent); PUT replaces
 when it is new, 204 otherwise); POST adds to it (201 when new, 204 otherwise), or, sent to
 ``/store`` itself, creates a new graph (201 with its IRI in ``Location``); DELETE removes
 it (404 when absent).  Writes need the write token; an upload is checked and parsed
-completely before anything changes; the derived graph is read-only (it is recomputed
-after every write).
+completely before anything changes; the derived graph is read-only: after every write
+it is brought up to date for what the quads the write added or removed can affect
+(``educluster.reasoning.update_derived``), not computed again for the whole store.
 """
 
 from __future__ import annotations
@@ -171,13 +172,16 @@ def _has_content(store, target: Target) -> bool:
 
 def _put(target: Target) -> Response:
     quads = _read_body(target.graph)
+    touched: list[ox.Quad] = []  # what the graph held, then what it holds
 
     def change(store):
         existed_now = _has_content(store, target)
+        touched[:] = store.quads(target.graph)
         store.replace_graph(target.graph, quads)
+        touched.extend(quads)
         return existed_now
 
-    existed = perform_write(change)
+    existed = perform_write(change, changed=lambda: touched)
     return mark_write(Response(status=204 if existed else 201))
 
 
@@ -194,21 +198,24 @@ def _post(target: Target) -> Response:
         store.add_quads(quads)
         return existed_now
 
-    existed = perform_write(change)
+    existed = perform_write(change, changed=lambda: quads)
     if location is not None:
         return mark_write(Response(status=201, headers={"Location": location}))
     return mark_write(Response(status=204 if existed else 201))
 
 
 def _delete(target: Target) -> Response:
+    removed: list[ox.Quad] = []
+
     def change(store):
         if not store.graph_exists(target.graph):
             return False
+        removed[:] = store.quads(target.graph)
         store.clear_graph(target.graph)
         return True
 
     if target.kind == "graph" and not dataset().reader().graph_exists(target.graph):
         raise ServiceError(404, f"there is no {target.describe()} in the store")
-    if not perform_write(change):
+    if not perform_write(change, changed=lambda: removed):
         raise ServiceError(404, f"there is no {target.describe()} in the store")
     return mark_write(Response(status=204))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hmac
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -51,17 +51,25 @@ def require_write_token() -> None:
                                                         'error="invalid_token"'})
 
 
-def perform_write(change: Callable[[Store], T]) -> T:
+def perform_write(
+    change: Callable[[Store], T], *, changed: Callable[[], Iterable[ox.Quad]] | None = None
+) -> T:
     """Run ``change`` as one write of the dataset; with ``validate_on_write`` on, first
-    try it on a copy and refuse it (422 with the report) if it adds a Violation."""
+    try it on a copy and refuse it (422 with the report) if it adds a Violation.
+
+    ``changed``, when the caller knows them, gives the asserted quads the change added or
+    removed (called after the change): derived knowledge is then brought up to date for
+    what they can affect only, instead of computed again for the whole store
+    (``dataset.Derive``)."""
+    derive = changed if changed is not None else True
     if not setting("validate_on_write"):
-        return dataset().write(change)
+        return dataset().write(change, derive=derive)
 
     def checked(store: Store) -> T:
         _check_on_copy(store, change)
         return change(store)
 
-    return dataset().write(checked)
+    return dataset().write(checked, derive=derive)
 
 
 def data_quads(store: Store) -> list[ox.Quad]:
