@@ -94,6 +94,9 @@ class OxigraphStore(Store):
     """
 
     engine = "oxigraph"
+    #: the derivation engine hands a rule's triples to the store as N-Triples
+    #: (``reasoning.engine._apply_serialized``), not as Python terms
+    derives_serialized = True
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.path = Path(path) if path is not None else None
