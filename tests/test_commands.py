@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,10 +33,12 @@ def parse_rdf(data: bytes, rdflib_format: str, *, dataset: bool = False):
         return parsed
 
 
-def educluster(*args: str, stdin: str | None = None, check: int | None = 0):
+def educluster(*args: str, stdin: str | None = None, check: int | None = 0,
+               env: dict[str, str] | None = None):
     result = subprocess.run(
         [sys.executable, "-m", "educluster", *args],
         capture_output=True, input=stdin.encode() if stdin is not None else None, timeout=300,
+        env=None if env is None else {**os.environ, **env},
     )
     if check is not None:
         assert result.returncode == check, result.stderr.decode()
@@ -359,3 +362,40 @@ def test_ctrl_c_stops_a_runaway_query(seeded: Path):
     out, _ = process.communicate(timeout=60)  # the query itself would run for hours
     assert process.returncode in (-signal.SIGINT, 130)
     assert out == b""
+
+
+# -- an external store ------------------------------------------------------------------
+
+def test_store_and_endpoint_exclude_each_other(tmp_path: Path):
+    result = educluster("query", "ASK {}", "--store", str(tmp_path / "s"),
+                        "--endpoint", "http://127.0.0.1:9/sparql", check=2)
+    assert "not both" in result.stderr.decode()
+    result = educluster("export", "--update-endpoint", "http://127.0.0.1:9/u", check=2)
+    assert "--update-endpoint needs --endpoint" in result.stderr.decode()
+
+
+@pytest.mark.virtuoso
+def test_load_query_and_export_on_an_external_store(virtuoso, tmp_path: Path):
+    from conftest import empty_remote_store
+
+    empty_remote_store(virtuoso)
+    endpoints = ["--endpoint", virtuoso.query_endpoint]
+    credentials = {"EDUCLUSTER_ENDPOINT_USER": virtuoso.user,
+                   "EDUCLUSTER_ENDPOINT_PASSWORD": virtuoso.password}
+    data = tmp_path / "two.ttl"
+    data.write_text(f"<{EX}a> <{EX}p> 1 . <{EX}b> <{EX}p> 2 .\n")
+    loaded = educluster("load", str(data), "--graph", EX + "g", *endpoints,
+                        "--update-endpoint", virtuoso.update_endpoint, env=credentials)
+    said = loaded.stderr.decode()
+    assert "loaded 2 triples" in said and virtuoso.query_endpoint in said, said
+    out = educluster("query", COUNT_EX, *endpoints, "--format", "json").stdout
+    assert int(json.loads(out)["results"]["bindings"][0]["n"]["value"]) == 2
+    # the first load put the first-start content there too: the examples' clusters
+    clusters = educluster("query", "SELECT ?c { ?c a <https://w3id.org/educluster#Cluster> }",
+                          *endpoints, "--format", "csv").stdout.decode().split()
+    assert len(clusters) - 1 == len(resources.example_files())
+    exported = educluster("export", *endpoints, "--format", "nquads").stdout
+    parsed = parse_rdf(exported, "nquads", dataset=True)
+    graph = parsed.get_context(rdflib.URIRef(EX + "g"))
+    assert (rdflib.URIRef(EX + "b"), rdflib.URIRef(EX + "p"), rdflib.Literal(2)) in graph
+    assert len(parsed.get_context(rdflib.URIRef(DERIVED_GRAPH))) > 0

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", metavar="PATH", help="on-disk store directory")
     p.add_argument("--graph", metavar="IRI",
                    help="named graph to load into (default: the default graph)")
+    _add_endpoint_arguments(p)
     p.set_defaults(handler="educluster.commands:run_load")
 
     p = sub.add_parser("query", help="run a SPARQL query against the store")
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml, "
                         "nquads, trig (CONSTRUCT/DESCRIBE); default: a table")
     p.add_argument("--store", metavar="PATH", help="on-disk store directory")
+    _add_endpoint_arguments(p)
     p.set_defaults(handler="educluster.commands:run_query")
 
     p = sub.add_parser("export", help="dump the whole dataset")
@@ -73,8 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "a name ending in .gz is gzipped")
     p.add_argument("--no-derived", action="store_true", help="leave out derived triples")
     p.add_argument("--store", metavar="PATH", help="on-disk store directory")
+    _add_endpoint_arguments(p)
     p.set_defaults(handler="educluster.commands:run_export")
     return parser
+
+
+def _add_endpoint_arguments(p: argparse.ArgumentParser) -> None:
+    """--endpoint and --update-endpoint, as for ``serve`` (docs/external-stores.md)."""
+    p.add_argument("--endpoint", metavar="URL",
+                   help="query URL of an external SPARQL 1.1 store to work on instead of the "
+                        "on-disk store (default: EDUCLUSTER_ENDPOINT; credentials from "
+                        "EDUCLUSTER_ENDPOINT_USER and EDUCLUSTER_ENDPOINT_PASSWORD)")
+    p.add_argument("--update-endpoint", metavar="URL",
+                   help="update URL of the external store (default: --endpoint)")
 
 
 def _resolve(handler: str):

@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from educluster.dataset import Dataset
 from educluster.errors import InputError
 from educluster.server import DiskDataset, default_store_path, open_dataset, serve
 from educluster.settings import resolve
@@ -223,9 +224,25 @@ def _graph_iri(value: str | None) -> str | None:
         raise InputError(f"--graph {value!r} is not an absolute IRI: {exc}") from None
 
 
+def _settings(args) -> dict:
+    """The settings (environment and defaults) with the command's --endpoint and
+    --update-endpoint; --store and an endpoint exclude each other."""
+    settings = resolve(None)
+    for name in ("endpoint", "update_endpoint"):
+        value = getattr(args, name, None)
+        if value:
+            settings[name] = value
+    if settings.get("endpoint") and getattr(args, "store", None):
+        raise InputError("give either --store (the on-disk store) or an endpoint (an "
+                         "external store), not both")
+    if getattr(args, "update_endpoint", None) and not settings.get("endpoint"):
+        raise InputError("--update-endpoint needs --endpoint (the store's query URL)")
+    return settings
+
+
 def run_load(args) -> int:
     graph = _graph_iri(args.graph)
-    settings = resolve(None)
+    settings = _settings(args)
     settings["store"] = str(default_store_path(args.store))
     bulk = None if settings.get("endpoint") else bulk_files(args.files)
     quads: list[ox.Quad] = []
@@ -251,7 +268,8 @@ def run_load(args) -> int:
         dataset.close()
     where = f"graph <{graph}>" if graph else "the default graph"
     files = f"{len(args.files)} file{'s' if len(args.files) != 1 else ''}"
-    print(f"loaded {count} triples from {files} into {where} of {dataset.path}", file=sys.stderr)
+    store_name = getattr(dataset, "path", None) or f"the store at {settings['endpoint']}"
+    print(f"loaded {count} triples from {files} into {where} of {store_name}", file=sys.stderr)
     return 0
 
 
@@ -456,10 +474,14 @@ def _base_iri(path: Path) -> str:
 
 
 # -- query -------------------------------------------------------------------------------
-def _reading_dataset(store_arg: str | None) -> DiskDataset:
-    settings = resolve(None)
+def _reading_dataset(args) -> Dataset:
+    """What ``query`` and ``export`` read: the external store of --endpoint (or
+    EDUCLUSTER_ENDPOINT), else the on-disk store's published snapshot."""
+    settings = _settings(args)
+    if settings.get("endpoint"):
+        return open_dataset(settings)
     dataset = DiskDataset(
-        default_store_path(store_arg),
+        default_store_path(args.store),
         snapshot_keep=int(settings["snapshot_keep"]),
         snapshot_grace=float(settings["snapshot_grace"]),
     )
@@ -536,7 +558,7 @@ def run_query(args) -> int:
 
     settings = resolve(None)
     check_remote(analyse(text), allow_remote=bool(settings["allow_remote"]))
-    dataset = _reading_dataset(args.store)
+    dataset = _reading_dataset(args)
     store = dataset.reader()
     result = store.query(text)
     out = sys.stdout.buffer
@@ -617,7 +639,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def run_export(args) -> int:
     _interrupt_stops_at_once()
-    dataset = _reading_dataset(args.store)
+    dataset = _reading_dataset(args)
     count = export_dataset(dataset.reader(), args.format, not args.no_derived, args.out)
     if args.out:
         print(f"exported {count} statements to {args.out}", file=sys.stderr)
