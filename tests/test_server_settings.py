@@ -58,3 +58,24 @@ def test_a_bad_environment_value_is_one_clear_error():
 
     with pytest.raises(InputError, match="EDUCLUSTER_WORKERS='many' is not a valid workers"):
         resolve(None, {"EDUCLUSTER_WORKERS": "many"})
+
+
+def test_a_write_token_with_white_space_at_an_end_is_refused_at_start():
+    import subprocess
+    import sys
+
+    import pytest
+
+    from educluster.errors import InputError
+
+    for token in ("   ", " secret", "secret\n"):
+        with pytest.raises(InputError, match="white space"):
+            resolve(None, {"EDUCLUSTER_WRITE_TOKEN": token})
+    assert resolve(None, {"EDUCLUSTER_WRITE_TOKEN": "a secret"})["write_token"] == "a secret"
+    assert resolve(None, {"EDUCLUSTER_WRITE_TOKEN": ""})["write_token"] == ""  # read-only
+    started = subprocess.run(
+        [sys.executable, "-m", "educluster", "serve", "--port", "1"],
+        env={"EDUCLUSTER_WRITE_TOKEN": "  ", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2
+    assert "white space" in started.stderr and started.stderr.count("\n") == 1

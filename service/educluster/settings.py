@@ -92,4 +92,11 @@ def resolve(args: argparse.Namespace | None = None, environ: dict[str, str] | No
                     f"{s.env}={environ[s.env]!r} is not a valid {s.name}: {exc}"
                 ) from None
         values[s.name] = s.default if value is None else value
+    token = values.get("write_token")
+    if isinstance(token, str) and token != token.strip():
+        raise InputError(
+            "the write token begins or ends with white space, which no Authorization header "
+            "carries (clients and servers strip it), so no write could ever be allowed: "
+            "remove the white space (or unset the token for a read-only service)"
+        )
     return values
