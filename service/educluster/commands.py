@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -158,7 +158,7 @@ def _parse_with_progress(path: Path, fmt: ox.RdfFormat) -> list[ox.Quad]:
     quads: list[ox.Quad] = []
     with open(path, "rb") as raw:
         reader = _CountingReader(raw)
-        try:
+        with _parse_errors(path, fmt):
             for quad in ox.parse(
                 reader, format=fmt, base_iri=path.resolve().as_uri(),
                 without_named_graphs=False, rename_blank_nodes=True,
@@ -166,15 +166,20 @@ def _parse_with_progress(path: Path, fmt: ox.RdfFormat) -> list[ox.Quad]:
                 quads.append(quad)
                 if len(quads) % 20000 == 0:
                     progress.update(reader.position, len(quads))
-        except SyntaxError as exc:
-            line = exc.lineno if isinstance(exc.lineno, int) else None
-            raise InputError(
-                f"not valid {fmt.name}: {exc.msg}", source=str(path), line=line
-            ) from None
-        except ValueError as exc:
-            raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
     progress.finish(len(quads))
     return quads
+
+
+@contextlib.contextmanager
+def _parse_errors(path: Path, fmt: ox.RdfFormat) -> Iterator[None]:
+    """Oxigraph's parse errors as an ``InputError`` naming the file and the line."""
+    try:
+        yield
+    except SyntaxError as exc:
+        line = exc.lineno if isinstance(exc.lineno, int) else None
+        raise InputError(f"not valid {fmt.name}: {exc.msg}", source=str(path), line=line) from None
+    except ValueError as exc:
+        raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
 
 
 def _into_graph(quads: list[ox.Quad], graph: str | None) -> list[ox.Quad]:
@@ -453,16 +458,9 @@ def _parse_into(
             counting = _CountingReader(raw, lambda done, p=progress: p.update(done, None),
                                        watch=_BLANK_NODE_MARKS[fmt])
             reader = io.BufferedReader(counting, buffer_size=1 << 20)  # few calls back
-            try:
+            with _parse_errors(path, fmt):
                 scratch.raw.bulk_load(input=reader, format=fmt, base_iri=_base_iri(path),
                                       to_graph=ScratchStore.asserted_node)
-            except SyntaxError as exc:
-                line = exc.lineno if isinstance(exc.lineno, int) else None
-                raise InputError(
-                    f"not valid {fmt.name}: {exc.msg}", source=str(path), line=line
-                ) from None
-            except ValueError as exc:
-                raise InputError(f"not valid {fmt.name}: {exc}", source=str(path)) from None
         maybe_blank = maybe_blank or counting.seen
         progress.finish(len(scratch.raw) - before)
     blank = maybe_blank and scratch.ask("ASK { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }")
