@@ -48,11 +48,13 @@ print("not stopped", flush=True)
 """
 
 
-def test_in_a_worker_the_deadline_answers_503_and_ends_the_process():
+def run_worker_script(script: str) -> tuple[subprocess.Popen, bytes, bytes, bytes]:
+    """Run ``script`` as a worker whose client is this end of a socket pair: the process
+    (ended), what the client received, and the process's standard output and error."""
     parent_end, child_end = socket.socketpair()
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", KILLED_WORKER, str(child_end.fileno())],
+            [sys.executable, "-c", script, str(child_end.fileno())],
             pass_fds=[child_end.fileno()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         child_end.close()
@@ -63,6 +65,11 @@ def test_in_a_worker_the_deadline_answers_503_and_ends_the_process():
         out, err = process.communicate(timeout=60)
     finally:
         parent_end.close()
+    return process, received, out, err
+
+
+def test_in_a_worker_the_deadline_answers_503_and_ends_the_process():
+    process, received, out, err = run_worker_script(KILLED_WORKER)
     assert process.returncode == limits.EXIT_QUERY_STOPPED
     assert b"not stopped" not in out
     head, _, body = received.partition(b"\r\n\r\n")
@@ -121,20 +128,7 @@ print("not stopped", flush=True)
 
 
 def test_a_deadline_after_many_met_and_shorter_ones_is_enforced():
-    parent_end, child_end = socket.socketpair()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-c", LATER_DEADLINES, str(child_end.fileno())],
-            pass_fds=[child_end.fileno()], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        child_end.close()
-        parent_end.settimeout(60)
-        received = b""
-        while chunk := parent_end.recv(4096):
-            received += chunk
-        out, _ = process.communicate(timeout=60)
-    finally:
-        parent_end.close()
+    process, received, out, _ = run_worker_script(LATER_DEADLINES)
     assert process.returncode == limits.EXIT_QUERY_STOPPED
     assert b"not stopped" not in out
     assert b"query stopped after 1.2 s" in received
