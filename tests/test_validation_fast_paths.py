@@ -626,3 +626,41 @@ def test_labels_read_in_bulk_are_the_labels_looked_up(monkeypatch):
     monkeypatch.setattr(validation, "_ALL_LABELS_FROM", 1)
     assert len(looked_up) > 30
     assert validation._labels(store, iris) == looked_up
+
+
+def test_validation_leaves_the_garbage_collector_as_it_found_it():
+    """validate pauses the cyclic collector while it runs, and only then: afterwards (a
+    report or an error) it is on again if it was on, and still off if it was off; the
+    report is the one validation gives with the collector on."""
+    import gc
+
+    import educluster.validation as validation_module
+    from educluster.errors import InputError
+    from educluster.validation import validate
+
+    quads = read_definition([flawed_example_files()[0]])
+    seen = []
+    original = validation_module._add_labels
+
+    def spy(store, report):
+        seen.append(gc.isenabled())
+        return original(store, report)
+
+    assert gc.isenabled()
+    validation_module._add_labels = spy
+    try:
+        with_collector = [r.to_json() for r in validate(quads).results]
+        assert with_collector and seen == [False] and gc.isenabled()
+        with pytest.raises(InputError):
+            validate([ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"),
+                              ox.Literal("x"))])
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            without = [r.to_json() for r in validate(quads).results]
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        validation_module._add_labels = original
+    assert without == with_collector
