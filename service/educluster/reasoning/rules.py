@@ -12,8 +12,9 @@ store behind ``educluster.store.Store`` (the in-memory store validation builds, 
 on-disk Oxigraph store behind the service, a remote SPARQL 1.1 store such as
 Virtuoso), so there is one engine and one definition of every derived fact.  On
 Oxigraph each rule is a single query evaluated in Rust inside the store (joins, paths,
-negation, aggregation); only the triples it derives cross into Python, once, to be added
-in one transaction, and Python never loops over the data.  The rules read the ontology
+negation, aggregation); the triples it derives go back into the store in one
+transaction as N-Triples bytes (as terms only when they hold blank nodes), and Python
+never loops over the data.  The rules read the ontology
 (TBox) from the store itself, so they follow the shipped ontology and any axioms a user
 adds, and they are written in portable SPARQL 1.1 (property paths, ``FILTER NOT EXISTS``,
 ``GRAPH`` in templates, no engine-specific functions).
