@@ -130,3 +130,40 @@ def test_an_ontology_default_reaches_a_blank_participant():
              if isinstance(t.subject, ox.BlankNode) and t.predicate == sector]
     assert blank
     assert derived(serialized) == derived(reference)
+
+
+def test_bytes_the_loader_refuses_take_the_terms_way(synthetic):
+    """When Oxigraph's parser refuses what its writer gave (a term it writes but does
+    not read back), the rule's triples are added as terms instead: nothing lost."""
+
+    class Refusing:
+        def __init__(self, raw: ox.Store):
+            self._raw = raw
+            self.refused = 0
+
+        def __getattr__(self, name):
+            return getattr(self._raw, name)
+
+        def load(self, *args, **kwargs):
+            self.refused += 1
+            raise SyntaxError("refused")
+
+    class RefusingStore(OxigraphStore):
+        def __init__(self):
+            super().__init__()
+            self._refusing = Refusing(self._store)
+
+        @property
+        def raw(self):
+            return self._refusing
+
+    reference, refusing = TermStore(), RefusingStore()
+    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DATA_GRAPH_PREFIX + "s"))
+             for q in ox.parse(synthetic, format=ox.RdfFormat.N_TRIPLES)]
+    for store in (reference, refusing):
+        store.add_quads(quads)
+    expected = materialize(reference)
+    stats = materialize(refusing)
+    assert refusing.raw.refused >= 5
+    assert derived(refusing) == derived(reference)
+    assert (stats.derived, stats.rule_runs) == (expected.derived, expected.rule_runs)

@@ -163,6 +163,11 @@ def apply_rule(
         return added, (None if added else set())
     if getattr(store, "derives_serialized", False):
         return _apply_serialized(store, rule)
+    return _apply_terms(store, rule)
+
+
+def _apply_terms(store: Store, rule: rules.Rule) -> tuple[int, set[str]]:
+    """``apply_rule`` with the rule's triples crossing into Python as terms."""
     graph = _DERIVED_NODE
     quads = {
         ox.Quad(t.subject, t.predicate, t.object, graph) for t in store.construct(rule.construct)
@@ -203,7 +208,8 @@ def _apply_serialized(store, rule: rules.Rule) -> tuple[int, set[str]]:
     Python object per triple (a third of the derivation's time); their keys and number
     are read from those bytes.  Oxigraph's loader gives blank nodes new labels, so when
     a blank node may be among the triples (``_:`` anywhere) or a triple term (``<<``),
-    they are parsed in Python, which keeps the labels, and added as terms."""
+    they are parsed in Python, which keeps the labels, and added as terms; bytes the
+    parser refuses (a term Oxigraph writes but does not read back) take the terms' way."""
     data = store.raw.query(rule.construct, use_default_graph_as_union=True).serialize(
         format=ox.RdfFormat.N_TRIPLES) or b""
     if not data:
@@ -213,15 +219,18 @@ def _apply_serialized(store, rule: rules.Rule) -> tuple[int, set[str]]:
     if RDF_TYPE in keys:
         keys.discard(RDF_TYPE)
         keys.update(f"type {c.decode()}" for c in set(_CLASS.findall(data)))
-    if b"_:" in data or b"<<" in data:
-        store.add_quads(ox.Quad(q.subject, q.predicate, q.object, _DERIVED_NODE)
-                        for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-    else:
-        try:
+    try:
+        if b"_:" in data or b"<<" in data:
+            quads = [ox.Quad(q.subject, q.predicate, q.object, _DERIVED_NODE)
+                     for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+            store.add_quads(quads)
+        else:
             store.raw.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=_DERIVED_NODE,
                            lenient=True)
-        except OSError as exc:
-            raise StoreError(str(exc)) from None
+    except SyntaxError:  # nothing was added: the load is one transaction
+        return _apply_terms(store, rule)
+    except OSError as exc:
+        raise StoreError(str(exc)) from None
     return len(lines), keys
 
 
