@@ -36,7 +36,7 @@ $(BENCH_PEERS)/.installed:
 	touch $@
 
 bench: $(BIN)/.installed system-deps $(BENCH_PEERS)/.installed
-	RDFLIB_ENDPOINT_VENV=$(BENCH_PEERS) $(BIN)/python bench/run.py $(BENCH_ARGS)
+	RDFLIB_ENDPOINT_VENV=$(CURDIR)/$(BENCH_PEERS) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .bench build dist .pytest_cache .ruff_cache test-artifacts

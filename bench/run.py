@@ -66,7 +66,9 @@ from educluster.named_queries import named_queries  # noqa: E402
 BENCH_GRAPH = "https://w3id.org/educluster/graph/bench"
 ID = "https://w3id.org/educluster/id/"
 JSON = "application/sparql-results+json"
-RDFLIB_VENV = Path(os.environ.get("RDFLIB_ENDPOINT_VENV", ROOT / ".bench" / "rdflib-endpoint-venv"))
+RDFLIB_VENV = Path(
+    os.environ.get("RDFLIB_ENDPOINT_VENV", ROOT / ".bench" / "rdflib-endpoint-venv")
+).absolute()  # the peer runs in a directory of its own
 SMALL_DEFINITION = ROOT / "tests" / "validation_cases" / "typology-mixed-with-enterprise.ttl"
 START_TIMEOUT = 600.0
 
