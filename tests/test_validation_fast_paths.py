@@ -664,3 +664,51 @@ def test_validation_leaves_the_garbage_collector_as_it_found_it():
     finally:
         validation_module._add_labels = original
     assert without == with_collector
+
+
+def _anonymous(results) -> Counter:
+    """``_fields`` with every blank node as one "some blank node" (labels differ by run)."""
+    from rdflib import BNode
+
+    return Counter(tuple("_:" if isinstance(f, BNode) else f for f in key)
+                   for key in _fields(results).elements())
+
+
+def test_rdf_files_read_by_oxigraph_give_the_importers_report(tmp_path):
+    """validate_files parses RDF files straight into its store: the same report as
+    validating what ``read_definition`` reads, with each file's blank nodes its own,
+    relative IRIs against the file and the graphs of a quad format kept."""
+    from educluster.validation import validate, validate_files
+
+    flawed = next(p for p in flawed_example_files() if p.stem == "private-interest")
+    text = flawed.read_text(encoding="utf-8")
+    first = tmp_path / "one.ttl"
+    first.write_text(text + '\n_:b1 <https://w3id.org/educluster#partner> <#here> .\n')
+    second = tmp_path / "two.nq"
+    second.write_text('_:b1 <http://www.w3.org/2000/01/rdf-schema#label> "two" '
+                      '<http://example.org/g> .\n')
+    paths = [first, second, *example_files()[:1]]
+    fast = validate_files(paths)
+    reference = validate(read_definition(paths), source="reference")
+    assert _anonymous(fast.results) == _anonymous(reference.results)
+    assert len(fast.clusters) == 2
+    assert fast.clusters == reference.clusters  # orientations and their explanations
+    assert fast.sources == [str(p) for p in paths]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("<http://e/a> <http://e/b> .\n", "line 1"),
+    ("   \n", "empty"),
+])
+def test_a_bad_rdf_file_is_named_with_its_line(tmp_path, content, expected):
+    from educluster.errors import InputError
+    from educluster.validation import validate_files
+
+    path = tmp_path / "bad.ttl"
+    path.write_text(f"<http://e/ok> <http://e/p> 1 .\n{content}" if "line" in expected
+                    else content)
+    with pytest.raises(InputError) as raised:
+        validate_files([path])
+    message = str(raised.value)
+    assert str(path) in message
+    assert (("line 2" in message) if "line" in expected else ("empty" in message)), message

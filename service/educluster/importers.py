@@ -55,7 +55,7 @@ def read_definition(paths: Sequence[str | Path]) -> list[ox.Quad]:
         suffix = Path(name).suffix.lower()
         if suffix not in YAML_EXTENSIONS + CSV_EXTENSIONS:
             rdf_format_for(name)  # an unknown extension fails before the file is read
-        data = _read_file(name)
+        data = read_file(name)
         if suffix in CSV_EXTENSIONS:
             sheets.append((name, _decode(data, name)))
         else:
@@ -110,7 +110,9 @@ def _kind(media_type: str | None, extension: str | None, source: str):
     return "rdf", rdf_format_for(source if Path(source).suffix.lower() == ext else "x" + ext)
 
 
-def _read_file(name: str) -> bytes:
+def read_file(name: str) -> bytes:
+    """The bytes of a file, or an ``InputError`` naming it (missing, a directory, unreadable,
+    empty)."""
     path = Path(name)
     if not path.exists():
         raise InputError("no such file", source=name)

@@ -115,8 +115,7 @@ def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
     the store, by cluster and orientation (R1 gives a cooperation one orientation at most)."""
     wanted = set(cluster_iris)
     orientation_of: dict[str, str | None] = {}
-    for cluster, orientation in _tuples(
-        store,
+    for cluster, orientation in store.select_tuples(
         PREFIXES
         + f"""SELECT ?s ?o WHERE {{
           ?s a ec:Cluster .
@@ -132,8 +131,7 @@ def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
         )
         orientation_of[iri] = rows[0]["o"].value if rows else None
     counts: dict[str, list[int]] = {iri: [0, 0, 0] for iri in wanted}
-    for cluster, orientation, number in _tuples(
-        store,
+    for cluster, orientation, number in store.select_tuples(
         PREFIXES
         + f"""SELECT ?cluster ?o (COUNT(DISTINCT ?cooperation) AS ?n) WHERE {{
           ?cooperation ec:inCluster ?cluster .
@@ -147,17 +145,6 @@ def cluster_reasons(store: Store, cluster_iris) -> dict[str, str]:
         slot = 0 if value == VERTICAL else 1 if value == HORIZONTAL else 2
         counts[cluster.value][slot] += int(number.value)
     return {iri: _reason(orientation_of.get(iri), *counts[iri]) for iri in wanted}
-
-
-def _tuples(store: Store, query: str):
-    """A SELECT query's rows as tuples in the order of its variables (read by position on
-    an Oxigraph store: no dictionary per row); an unbound value is None."""
-    raw = getattr(store, "raw", None)
-    if isinstance(raw, ox.Store):
-        return [tuple(solution) for solution in raw.query(query, use_default_graph_as_union=True)]
-    result = store.query(query)
-    names = result.variables
-    return [tuple(row.get(name) for name in names) for row in result.rows()]
 
 
 # -- reading ----------------------------------------------------------------------------

@@ -157,6 +157,14 @@ class Store(abc.ABC):
         """Run a SELECT query and return its rows as dictionaries."""
         return list(self.query(sparql, **kwargs).rows())
 
+    def select_tuples(self, sparql: str) -> list[tuple[Term | None, ...]]:
+        """Run a SELECT query and return its rows as tuples in the order of its variables
+        (an unbound value is None): for many rows, cheaper than ``select``'s dictionaries
+        on a store that can read solutions by position."""
+        result = self.query(sparql)
+        names = result.variables
+        return [tuple(row.get(name) for name in names) for row in result.rows()]
+
     def ask(self, sparql: str, **kwargs) -> bool:
         """Run an ASK query."""
         return self.query(sparql, **kwargs).boolean()

@@ -115,6 +115,12 @@ class OxigraphStore(Store):
         """The pyoxigraph store, for engine-specific fast paths."""
         return self._store
 
+    def select_tuples(self, sparql: str) -> list[tuple[Term | None, ...]]:
+        try:
+            return [tuple(s) for s in self._store.query(sparql, use_default_graph_as_union=True)]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+
     def query(
         self,
         sparql: str,

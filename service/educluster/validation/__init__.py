@@ -81,13 +81,49 @@ def shapes_graph():
 
 
 def validate_files(paths: Sequence[str | Path], *, owl: bool = False) -> Report:
-    """Read the files as one definition (``educluster.importers``) and validate it."""
+    """Read the files as one definition (``educluster.importers``) and validate it.
+
+    RDF files are parsed straight into validate's store by Oxigraph (no Python object per
+    triple: a third of a fresh ``educluster validate`` of a large file went to them);
+    with a YAML or CSV form among the files, the importers read them all."""
     from educluster.importers import read_definition
 
-    quads = read_definition(paths)
-    report = validate(quads, owl=owl, source=", ".join(str(p) for p in paths))
+    source = ", ".join(str(p) for p in paths)
+    store = _rdf_files_store(paths)
+    if store is None:
+        report = validate(read_definition(paths), owl=owl, source=source)
+    else:
+        with _collector_paused():
+            report = _validate(None, owl=owl, source=source, engine="store", store=store)
     report.sources = [str(p) for p in paths]
     return report
+
+
+def _rdf_files_store(paths: Sequence[str | Path]):
+    """An in-memory store holding the RDF files, as ``importers.read_definition`` reads
+    them (triples in the default graph, quads in their graphs, each file's blank nodes its
+    own: Oxigraph labels them afresh on every parse, relative IRIs against the file), or
+    None when a file is a YAML or CSV form (or none is given)."""
+    from educluster.importers import CSV_EXTENSIONS, YAML_EXTENSIONS, read_file
+    from educluster.store import OxigraphStore
+    from educluster.store.base import rdf_format_for
+
+    if not paths or any(Path(str(p)).suffix.lower() in YAML_EXTENSIONS + CSV_EXTENSIONS
+                        for p in paths):
+        return None
+    formats = [rdf_format_for(str(p)) for p in paths]  # an unknown extension fails first
+    store = OxigraphStore()
+    for path, fmt in zip(paths, formats, strict=True):
+        name = str(path)
+        data = read_file(name)
+        try:
+            store.raw.load(data, format=fmt, base_iri=Path(name).resolve().as_uri())
+        except SyntaxError as exc:
+            line = exc.lineno if isinstance(exc.lineno, int) else None
+            raise InputError(f"not valid {fmt.name}: {exc.msg}", source=name, line=line) from None
+        except ValueError as exc:
+            raise InputError(f"not valid {fmt.name}: {exc}", source=name) from None
+    return store
 
 
 def validate(
@@ -127,12 +163,15 @@ def _collector_paused():
             gc.enable()
 
 
-def _validate(data, *, owl: bool, source: str, engine: str) -> Report:
+def _validate(data, *, owl: bool, source: str, engine: str, store=None) -> Report:
+    """``validate``; ``store``: an in-memory store already holding the definition (then
+    ``data`` is not read), which becomes validate's own (see ``_prepare_for_shapes``)."""
     from educluster.reasoning import ensure_ontology, materialize
     from educluster.store import OxigraphStore
 
-    store = OxigraphStore()
-    store.add_quads(_as_quads(data))
+    if store is None:
+        store = OxigraphStore()
+        store.add_quads(_as_quads(data))
     ensure_ontology(store)
     if not store.ask(sparql_prefixes() + f"""
             ASK {{ ?cluster a/rdfs:subClassOf* ec:Cluster
@@ -540,7 +579,7 @@ def _labels(store, iris: set[str]) -> dict[str, str]:
         values = " ".join(f"<{iri}>" for iri in sorted(iris))
         query = f"SELECT ?s ?label WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"
     best: dict[str, tuple[int, str]] = {}
-    for subject, label in _tuples(store, sparql_prefixes() + query):
+    for subject, label in store.select_tuples(sparql_prefixes() + query):
         if not isinstance(subject, ox.NamedNode) or subject.value not in iris:
             continue
         lang = getattr(label, "language", None)
@@ -549,17 +588,6 @@ def _labels(store, iris: set[str]) -> dict[str, str]:
         if key not in best or candidate < best[key]:
             best[key] = candidate
     return {k: v for k, (_rank, v) in best.items()}
-
-
-def _tuples(store, query: str) -> list[tuple]:
-    """A SELECT query's rows as tuples in the order of its variables (read by position on
-    an Oxigraph store: no dictionary per row); an unbound value is None."""
-    raw = getattr(store, "raw", None)
-    if isinstance(raw, ox.Store):
-        return [tuple(s) for s in raw.query(query, use_default_graph_as_union=True)]
-    result = store.query(query)
-    names = result.variables
-    return [tuple(row.get(name) for name in names) for row in result.rows()]
 
 
 def _add_labels(store, report: Report) -> None:
