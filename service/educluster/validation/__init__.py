@@ -633,12 +633,6 @@ def _key(term) -> str:
 
 
 def _to_rdflib(term):
-    from rdflib import BNode, Literal, URIRef
+    from educluster.validation.sparql_constraints import rdflib_term
 
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return rdflib_term(term)

@@ -361,7 +361,7 @@ def _result(c: SparqlConstraint, row, names: set[str], this_term, seen: set,
     def convert(term):
         found = cache.get(term)
         if found is None:
-            found = cache[term] = _rdflib(term)
+            found = cache[term] = rdflib_term(term)
         return found
 
     focus = convert(this_term)
@@ -379,7 +379,9 @@ def _result(c: SparqlConstraint, row, names: set[str], this_term, seen: set,
              "path": path, "severity": c.severity, "messages": c.messages}]
 
 
-def _rdflib(term):
+def rdflib_term(term):
+    """A pyoxigraph term as rdflib's (a plain literal for an xsd:string one, as rdflib
+    parses it and as pySHACL reports it)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
