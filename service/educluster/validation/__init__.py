@@ -402,7 +402,11 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
         core, constraints, compiled = _split_shapes(shapes)
         results_graph = run_pyshacl(data, core, strict=strict) \
             if core_constraints.has_shapes(core) else Graph()
-        for found in core_constraints.run(data.impl, compiled, union=data.default_union):
+        found_rows = [
+            *core_constraints.run(data.impl, compiled, union=data.default_union),
+            *sparql_constraints.run(data.impl, constraints, union=data.default_union),
+        ]
+        for found in found_rows:
             principle = principle_of.get(found["shape"])
             out.append(Result(
                 severity=_SEVERITY_NAMES.get(str(found["severity"]), "Violation"),
@@ -414,19 +418,6 @@ def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = Fal
                 result_path=found["path"],
                 value=found["value"],
                 component=found["component"],
-            ))
-        for found in sparql_constraints.run(data.impl, constraints, union=data.default_union):
-            principle = principle_of.get(found["shape"])
-            out.append(Result(
-                severity=_SEVERITY_NAMES.get(str(found["severity"]), "Violation"),
-                principle=URIRef(principle) if principle else None,
-                focus_node=found["focus"],
-                message=_preferred_text(found["messages"])
-                or "This node does not satisfy a principle shape.",
-                source_shape=found["shape"],
-                result_path=found["path"],
-                value=found["value"],
-                component=SH.SPARQLConstraintComponent,
             ))
     else:
         results_graph = run_pyshacl(data, shapes, strict=strict)

@@ -319,7 +319,8 @@ def core_shapes(shapes: Graph, constraints: list[SparqlConstraint]) -> Graph:
 
 def run(store: ox.Store, constraints: list[SparqlConstraint], *, union: bool = True
         ) -> list[dict]:
-    """Evaluate the constraints on the store: one dict per result (rdflib terms)."""
+    """Evaluate the constraints on the store: one dict per result (rdflib terms), with the
+    keys of ``core_constraints.run``'s."""
     results = []
     this = ox.Variable("this")
     cache: dict = {}  # each distinct term converted once (a member is in many results)
@@ -376,7 +377,8 @@ def _result(c: SparqlConstraint, row, names: set[str], this_term, seen: set,
         return []
     seen.add(key)
     return [{"shape": c.shape, "constraint": c.constraint, "focus": focus, "value": value,
-             "path": path, "severity": c.severity, "messages": c.messages}]
+             "path": path, "severity": c.severity, "messages": c.messages,
+             "component": SH.SPARQLConstraintComponent}]
 
 
 def rdflib_term(term):
