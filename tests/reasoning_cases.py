@@ -267,3 +267,37 @@ class Cluster:
 
     def cooperation(self, i: int) -> str:
         return ex(f"{self.name}-coop-{i}")
+
+
+# -- comparing a derivation path with a reference ------------------------------------------
+
+#: a document for ``load_both``: its bytes, its format and the graph it goes to
+Document = tuple[bytes, ox.RdfFormat, str]
+
+
+def derived_terms(store: OxigraphStore) -> set[ox.Triple]:
+    """The triples of an Oxigraph store's derived graph, as terms (``derived_triples``
+    gives any store's as text)."""
+    return {ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.raw.quads_for_pattern(None, None, None, ox.NamedNode(DERIVED_GRAPH))}
+
+
+def load_both(reference: Store, other: Store, documents: list[Document]) -> None:
+    """Add the documents to both stores, each parsed once, so that their blank nodes have
+    the same labels in both."""
+    for data, fmt, graph in documents:
+        quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
+                 for q in ox.parse(data, format=fmt)]
+        reference.add_quads(quads)
+        other.add_quads(quads)
+
+
+def with_examples(synthetic: bytes) -> list[Document]:
+    """Synthetic clusters (N-Triples) and the example clusters, each in a data graph of
+    its own."""
+    from educluster.resources import example_files
+
+    documents = [(synthetic, ox.RdfFormat.N_TRIPLES, DATA_GRAPH_PREFIX + "synthetic")]
+    documents += [(path.read_bytes(), ox.RdfFormat.TURTLE, DATA_GRAPH_PREFIX + path.stem)
+                  for path in example_files()]
+    return documents

@@ -13,11 +13,11 @@ import pytest
 from conftest import ROOT
 from educluster.reasoning import materialize, rules
 from educluster.reasoning.engine import ANY_TYPE, _reads_any, plan
-from educluster.resources import example_files
 from educluster.store import OxigraphStore
 from educluster.store.oxigraph import ScratchStore
 from educluster.vocab import DATA_GRAPH_PREFIX, DERIVED_GRAPH, EC_IRI
-from reasoning_cases import TBOX
+from reasoning_cases import TBOX, Document, load_both, with_examples
+from reasoning_cases import derived_terms as derived
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -33,19 +33,9 @@ class PortableStore(OxigraphStore):
     engine = "reference"
 
 
-def derived(store: OxigraphStore) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.raw.quads_for_pattern(None, None, None, DERIVED)}
-
-
-def reference_and_scratch(documents: list[tuple[bytes, ox.RdfFormat, str]]):
+def reference_and_scratch(documents: list[Document]):
     reference, scratch = PortableStore(), ScratchStore()
-    for data, fmt, graph in documents:
-        # parsed once: blank nodes have the same labels in both stores
-        quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
-                 for q in ox.parse(data, format=fmt)]
-        reference.add_quads(quads)
-        scratch.add_quads(quads)
+    load_both(reference, scratch, documents)
     materialize(reference)
     stats = materialize(scratch)
     return reference, scratch, stats
@@ -58,10 +48,7 @@ def synthetic() -> bytes:
 
 
 def test_scratch_store_derives_what_the_reference_derives(synthetic):
-    documents = [(synthetic, ox.RdfFormat.N_TRIPLES, DATA_GRAPH_PREFIX + "synthetic")]
-    documents += [(path.read_bytes(), ox.RdfFormat.TURTLE, DATA_GRAPH_PREFIX + path.stem)
-                  for path in example_files()]
-    reference, scratch, stats = reference_and_scratch(documents)
+    reference, scratch, stats = reference_and_scratch(with_examples(synthetic))
     expected = derived(reference)
     assert len(expected) > 10_000
     assert derived(scratch) == expected

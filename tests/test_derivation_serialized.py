@@ -12,10 +12,10 @@ import pytest
 from conftest import ROOT
 from educluster.reasoning import materialize, rules
 from educluster.reasoning.engine import _apply_serialized, _keys, apply_rule, plan
-from educluster.resources import example_files
 from educluster.store import OxigraphStore
 from educluster.vocab import DATA_GRAPH_PREFIX, DERIVED_GRAPH, EC_IRI
-from reasoning_cases import TBOX
+from reasoning_cases import TBOX, Document, load_both, with_examples
+from reasoning_cases import derived_terms as derived
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -30,20 +30,10 @@ class TermStore(OxigraphStore):
     derives_serialized = False
 
 
-def derived(store: OxigraphStore) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.raw.quads_for_pattern(None, None, None, DERIVED)}
-
-
-def both(documents: list[tuple[bytes, ox.RdfFormat, str]]):
+def both(documents: list[Document]):
     reference, serialized = TermStore(), OxigraphStore()
     assert serialized.derives_serialized
-    for data, fmt, graph in documents:
-        # parsed once: blank nodes have the same labels in both stores
-        quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph))
-                 for q in ox.parse(data, format=fmt)]
-        reference.add_quads(quads)
-        serialized.add_quads(quads)
+    load_both(reference, serialized, documents)
     return reference, serialized, materialize(reference), materialize(serialized)
 
 
@@ -54,10 +44,7 @@ def synthetic() -> bytes:
 
 
 def test_serialized_derivation_gives_the_reference_derived_graph(synthetic):
-    documents = [(synthetic, ox.RdfFormat.N_TRIPLES, DATA_GRAPH_PREFIX + "synthetic")]
-    documents += [(path.read_bytes(), ox.RdfFormat.TURTLE, DATA_GRAPH_PREFIX + path.stem)
-                  for path in example_files()]
-    reference, serialized, ref_stats, stats = both(documents)
+    reference, serialized, ref_stats, stats = both(with_examples(synthetic))
     expected = derived(reference)
     assert len(expected) > 10_000
     assert derived(serialized) == expected
