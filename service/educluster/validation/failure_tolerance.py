@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
-import pyoxigraph as ox
-
 from educluster.store import Store
 from educluster.vocab import sparql_prefixes
 
@@ -89,14 +87,8 @@ def single_points_of_failure(store: Store) -> list[tuple[object, object]]:
     three members have no single point of failure by definition.
     """
     networks: dict[object, list[tuple[object, object]]] = defaultdict(list)
-    raw = getattr(store, "raw", None)
-    raw = raw() if callable(raw) else raw
-    if isinstance(raw, ox.Store):  # the same rows, read by position (no dict per row)
-        for cluster, a, b in raw.query(_COOPERATION_LINKS, use_default_graph_as_union=True):
-            networks[cluster].append((a, b))
-    else:
-        for row in store.select(_COOPERATION_LINKS):
-            networks[row["cluster"]].append((row["a"], row["b"]))
+    for cluster, a, b in store.select_tuples(_COOPERATION_LINKS):  # no dict per row
+        networks[cluster].append((a, b))
     found = []
     for cluster, edges in networks.items():
         # An articulation point always has two neighbours that are not linked otherwise,
