@@ -304,16 +304,23 @@ def test_projected_parameters_are_also_handed_to_the_engine(store):
     calls = []
 
     class Recording:
+        binds_patterns = True
+
         def query(self, text, **kwargs):
             calls.append((text, kwargs.get("bindings")))
             return store.query(text, **kwargs)
 
     query = QUERIES["members-by-kind"]
-    rows = list(query.run(Recording(), {"cluster": TASHKENT, "kind": "ec:AcademicLyceum"}).rows())
+    values = {"cluster": TASHKENT, "kind": "ec:AcademicLyceum"}
+    rows = list(query.run(Recording(), values).rows())
     assert len(rows) == 1
     text, bindings = calls[0]
     assert "VALUES (?__kind ?_cluster)" in text  # the meaning: a VALUES block
     assert bindings == {"_cluster": ox.NamedNode(TASHKENT)}  # projected: pushed down too
+    # a store that would only repeat the VALUES block (a remote store) gets the text alone
+    Recording.binds_patterns = False
+    assert len(list(query.run(Recording(), values).rows())) == 1
+    assert calls[1] == (text, None)
     assert nq.projected_variables(query.text) == {"_cluster", "kind", "member", "label", "role"}
     assert nq.projected_variables("SELECT * WHERE { ?s ?p ?o }") is None
     assert nq.projected_variables(

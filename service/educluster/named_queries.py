@@ -170,11 +170,13 @@ class NamedQuery:
     def run(self, store: Store, values: dict[str, str]) -> QueryResult:
         """Bind the request's values and run the query on ``store``.
 
-        The VALUES block gives the bindings their meaning; the same terms are also handed
-        to the store as ``bindings`` for the variables the query projects, so that an
-        engine that can (Oxigraph) puts the constants into the triple patterns instead of
-        evaluating a nested group or a UNION branch over every value first."""
+        The VALUES block gives the bindings their meaning; on a store that puts bindings
+        into the triple patterns (Oxigraph, ``Store.binds_patterns``) the same terms are
+        also handed over as ``bindings`` for the variables the query projects, so that it
+        does not evaluate a nested group or a UNION branch over every value first."""
         bindings = self.bind(values)
+        if not store.binds_patterns:
+            return store.query(self.bound_text(bindings))
         projected = projected_variables(self.text)
         pushed = {k: v for k, v in bindings.items() if projected is None or k in projected}
         pushed.update(self._filtered_equal(bindings, projected))

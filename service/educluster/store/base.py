@@ -132,6 +132,11 @@ class Store(abc.ABC):
 
     #: the engine's name, for the service description and /health
     engine: str = "abstract"
+    #: whether ``query(bindings=...)`` puts the values into the triple patterns before
+    #: the query runs (Oxigraph), so that handing a query's parameters over as
+    #: ``bindings`` as well as in its text makes it faster; elsewhere they only repeat
+    #: the text's VALUES block
+    binds_patterns: bool = False
 
     # -- reading ----------------------------------------------------------------------
     @abc.abstractmethod

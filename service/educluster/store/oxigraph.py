@@ -94,6 +94,7 @@ class OxigraphStore(Store):
     """
 
     engine = "oxigraph"
+    binds_patterns = True
     #: the derivation engine hands a rule's triples to the store as N-Triples
     #: (``reasoning.engine._apply_serialized``), not as Python terms
     derives_serialized = True

@@ -10,8 +10,9 @@ How the interface maps onto the protocol:
   JSON and parsed into pyoxigraph terms (``rows()``) or converted to the other result
   formats (``serialize``); CONSTRUCT and DESCRIBE are fetched as N-Triples (or Turtle)
   and parsed with pyoxigraph;
-- ``bindings`` become a trailing ``VALUES`` clause (terms written by pyoxigraph, never
-  user text pasted into the query);
+- ``bindings`` become a ``VALUES`` block at the start of the query's ``WHERE`` group
+  (terms written by pyoxigraph, never user text pasted into the query); not a trailing
+  ``VALUES`` clause, which Virtuoso ignores when it binds an end of a property path;
 - updates go to the update endpoint; ``add_quads`` sends ``INSERT DATA`` in batches
   (halved when Virtuoso finds one too large to compile), ``clear_graph``
   ``CLEAR SILENT GRAPH``;
@@ -436,7 +437,8 @@ class RemoteStore(Store):
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         if bindings:
-            text = text + "\n" + _values_clause(bindings)
+            _check_projected(text, bindings)
+            text = _with_values(text, bindings)
         client = self._client(self.query_endpoint)
         client.setQuery(text)
         for graph in default_graph or ():
@@ -630,6 +632,42 @@ def _values_clause(bindings: dict[str, Term]) -> str:
             raise QuerySyntaxError(f"a blank node cannot be bound to ?{name}")
         terms.append(str(term))
     return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(terms)}) }}"
+
+
+def _check_projected(text: str, bindings: dict[str, Term]) -> None:
+    """Refuse, as Oxigraph does, bindings for variables a SELECT query does not
+    project (the store would take them without complaint once they are in the WHERE
+    group)."""
+    from educluster.named_queries import NamedQueryError, projected_variables
+
+    try:
+        projected = projected_variables(text)
+    except NamedQueryError as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    missing = sorted(set(bindings) - projected) if projected is not None else []
+    if missing:
+        raise QuerySyntaxError(
+            "bindings for variables the query does not project: "
+            + ", ".join("?" + name for name in missing))
+
+
+def _with_values(text: str, bindings: dict[str, Term]) -> str:
+    """The query with a VALUES block binding ``bindings`` at the start of its WHERE
+    group (the first ``{`` after WHERE outside strings, comments and IRIs, or the first
+    ``{`` of a SELECT or ASK written without WHERE); a query without a group (``DESCRIBE
+    <iri>``) gets a trailing VALUES clause."""
+    clause = _values_clause(bindings)
+    masked = _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+    where = _WHERE.search(masked)
+    if where is not None:
+        at = masked.find("{", where.end())
+    elif _query_form(text) in ("SELECT", "ASK"):
+        at = masked.find("{")
+    else:
+        at = -1
+    if at < 0:
+        return text + "\n" + clause
+    return text[: at + 1] + " " + clause + " " + text[at + 1:]
 
 
 def _parse_graph(body: bytes, headers: dict[str, str]) -> list[ox.Triple]:
