@@ -23,8 +23,12 @@ be stopped: ``query_deadline`` then only raises ``QueryTimeout`` after the block
 deadline has passed, so that the client still gets a 503.  Only ``educluster serve``
 enforces the limit for real.
 
-Arming and disarming cost two lock acquisitions and a condition notification: no thread
-is created per request.
+Arming and disarming cost two lock acquisitions; no thread is created per request, and
+the watchdog is woken only when it would otherwise wake too late: it sleeps until the
+deadline it last saw, and a later deadline (the next request's, under the same limit)
+finds it already due to wake before it and look again.  Under steady load it wakes about
+once per time limit, not once per request (each wake-up is a thread switch and a turn of
+the interpreter lock taken from the request).
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ class _Watchdog:
         self._deadline: float | None = None
         self._seconds = 0.0
         self._socket: socket.socket | None = None
+        self._wakes_at = float("inf")  # when the watchdog's current wait ends
         self._thread = threading.Thread(
             target=self._run, name="educluster-query-watchdog", daemon=True
         )
@@ -96,7 +101,8 @@ class _Watchdog:
             if self._deadline is not None:  # nested: the earlier deadline stays in force
                 deadline = min(deadline, self._deadline)
             self._deadline, self._seconds, self._socket = deadline, seconds, sock
-            self._cond.notify()
+            if deadline < self._wakes_at:
+                self._cond.notify()
         return previous
 
     def restore(self, previous: tuple) -> None:
@@ -109,10 +115,14 @@ class _Watchdog:
         with self._cond:
             while True:
                 if self._deadline is None:
+                    self._wakes_at = float("inf")
                     self._cond.wait()
                     continue
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
+                    # wait for this deadline even if it is disarmed meanwhile: a later one
+                    # armed before then needs no notification
+                    self._wakes_at = self._deadline
                     self._cond.wait(remaining)
                     continue
                 # Still holding the lock: the request thread cannot disarm and go on to
