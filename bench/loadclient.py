@@ -5,11 +5,20 @@
     print(result.throughput, result.window_spread, result.latency_median)
 
 ``clients`` processes (not threads: the client must not share one interpreter lock while
-it measures a server on the same machine) each keep one ``http.client`` connection open
-while the server allows it (a server that answers ``Connection: close`` gets a new
-connection for the next request) and send the requests of the mix in turn, each client
-starting at a different place, until ``duration`` seconds have passed.  Every request
-has a socket time-out, so a run never lasts longer than ``duration + timeout``.
+it measures a server on the same machine) each keep one HTTP/1.1 connection open while
+the server allows it (a server that answers ``Connection: close``, or HTTP/1.0 without
+keep-alive, gets a new connection for the next request) and send the requests of the
+mix in turn, each client starting at a different place, until ``duration`` seconds have
+passed.  Every request has a socket time-out, so a run never lasts longer than
+``duration + timeout``.
+
+The client shares the machine's CPUs with the server it measures, so it does as little as
+it can per request: each request's bytes are made once, before the run, and an answer is
+read with a few ``recv`` calls and read only as far as HTTP/1.1 needs (status, the
+headers that frame the body, the body by ``Content-Length``, chunks, or up to the
+close).  ``http.client`` took two to four times as much CPU per lookup (0.16 ms against
+0.04 to 0.07 ms, measured side by side on the same server), time taken from the server
+under test and from every peer alike.
 
 Figures: completed requests per second over the whole run, and per one-second window
 (median and spread), latency median and 90th percentile, and the requests that failed
@@ -18,8 +27,8 @@ Figures: completed requests per second over the whole run, and per one-second wi
 
 from __future__ import annotations
 
-import http.client
 import multiprocessing
+import socket
 import statistics
 import time
 from collections import Counter
@@ -76,20 +85,115 @@ class LoadResult:
         return statistics.quantiles(self.latencies, n=10)[-1]
 
 
-def send(connection: http.client.HTTPConnection, request: Request) -> int:
-    """Send one request and read the whole answer; returns the status."""
-    connection.request(request.method, request.path, body=request.body,
-                       headers=dict(request.headers))
-    response = connection.getresponse()
-    response.read()
-    if response.will_close:
-        connection.close()  # the next request opens a new connection
-    return response.status
+class HTTPError(Exception):
+    """An answer that is not HTTP/1.x, or a connection that ended inside one."""
+
+
+class Connection:
+    """One HTTP/1.1 connection to ``host:port``, opened when needed and again after the
+    server closes it."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request_bytes(self, request: Request) -> bytes:
+        """The request as it is sent (made once per request of the mix)."""
+        lines = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in request.headers]
+        if request.body is not None:
+            lines.append(f"Content-Length: {len(request.body)}")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head + (request.body or b"")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""
+
+    def exchange(self, data: bytes) -> tuple[int, bytes]:
+        """Send one request's bytes and read its whole answer: (status, body)."""
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.sendall(data)
+        head = self._until(b"\r\n\r\n")
+        status_line, _, header_text = head.partition(b"\r\n")
+        parts = status_line.split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise HTTPError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
+        status = int(parts[1])
+        length, chunked, close = None, False, parts[0] == b"HTTP/1.0"
+        for line in header_text.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                value = value.strip().lower()
+                close = value == b"close" or (close and value != b"keep-alive")
+        if chunked:
+            body = self._chunks()
+        elif length is not None:
+            body = self._exactly(length)
+        elif status in (204, 304) or 100 <= status < 200:
+            body = b""
+        else:  # the body ends with the connection
+            body = self.buffer + self._rest()
+            close = True
+        if close:
+            self.close()
+        return status, body
+
+    def _recv(self) -> bytes:
+        assert self.sock is not None
+        data = self.sock.recv(262144)
+        if not data:
+            raise HTTPError("the server closed the connection inside an answer")
+        return data
+
+    def _until(self, marker: bytes) -> bytes:
+        while True:
+            at = self.buffer.find(marker)
+            if at >= 0:
+                out, self.buffer = self.buffer[:at], self.buffer[at + len(marker):]
+                return out
+            self.buffer += self._recv()
+
+    def _exactly(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            self.buffer += self._recv()
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def _chunks(self) -> bytes:
+        body = []
+        while True:
+            size = int(self._until(b"\r\n").split(b";")[0], 16)
+            if size == 0:
+                while self._until(b"\r\n"):  # trailers, up to the empty line
+                    pass
+                return b"".join(body)
+            body.append(self._exactly(size))
+            self._until(b"\r\n")
+
+    def _rest(self) -> bytes:
+        assert self.sock is not None
+        out = []
+        while True:
+            data = self.sock.recv(262144)
+            if not data:
+                return b"".join(out)
+            out.append(data)
 
 
 def _client(host: str, port: int, requests: list[Request], start_at: int, begin: float,
             duration: float, timeout: float, queue) -> None:
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    connection = Connection(host, port, timeout)
+    payloads = [connection.request_bytes(r) for r in requests]
     latencies: list[tuple[float, float]] = []  # (finished at, seconds)
     errors: Counter = Counter()
     i = start_at
@@ -100,19 +204,19 @@ def _client(host: str, port: int, requests: list[Request], start_at: int, begin:
         now = time.time()
         if now >= end:
             break
-        request = requests[i % len(requests)]
+        n = i % len(requests)
         i += 1
         t0 = time.perf_counter()
         try:
-            status = send(connection, request)
-        except (OSError, http.client.HTTPException) as exc:
-            errors[f"{request.name}: {type(exc).__name__}"] += 1
+            status, _ = connection.exchange(payloads[n])
+        except (OSError, ValueError, HTTPError) as exc:
+            errors[f"{requests[n].name}: {type(exc).__name__}"] += 1
             connection.close()
             continue
         seconds = time.perf_counter() - t0
         finished = time.time()
         if status != 200:
-            errors[f"{request.name}: HTTP {status}"] += 1
+            errors[f"{requests[n].name}: HTTP {status}"] += 1
         elif finished <= end:
             latencies.append((finished - begin, seconds))
     connection.close()
@@ -157,11 +261,12 @@ def sequential_latencies(host: str, port: int, request: Request, repeat: int,
     """Latency of ``repeat`` requests sent one after the other by one client."""
     if host not in LOOPBACK:
         raise ValueError(f"the load client only talks to loopback, not {host!r}")
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    connection = Connection(host, port, timeout)
+    payload = connection.request_bytes(request)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        status = send(connection, request)
+        status, _ = connection.exchange(payload)
         times.append(time.perf_counter() - t0)
         if status != 200:
             raise RuntimeError(f"{request.name}: HTTP {status}")
