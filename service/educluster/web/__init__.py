@@ -73,6 +73,10 @@ def create_app(dataset: Dataset | None = None, *, settings: dict | None = None) 
     app.before_request(_bounded_chunked_body)
     app.after_request(_cors)
     app.after_request(_gzip)
+
+    from educluster.web.fast_path import SparqlFastPath
+
+    app.wsgi_app = SparqlFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -123,14 +127,20 @@ def _cors(response: Response) -> Response:
     is_read = request.method in READ_METHODS or request.endpoint in _QUERY_ENDPOINTS
     if is_write or not is_read:
         return response
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Content-Type, X-Educluster-Truncated"
+    for name, value in CORS_READ_HEADERS:
+        response.headers[name] = value
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
+
+#: the CORS headers of every read
+CORS_READ_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "Content-Type, X-Educluster-Truncated"),
+)
 
 # POST endpoints that answer queries (reads) and so get CORS headers too
 _QUERY_ENDPOINTS = {"sparql.endpoint", "sparql.endpoint_slash", "validate.validate"}
@@ -151,10 +161,16 @@ def _gzip(response: Response) -> Response:
     data = response.get_data()
     if len(data) < GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
+    response.set_data(gzip_body(data))
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag and not weak:  # the compressed body is another representation
         response.set_etag(etag, weak=True)
     response.vary.add("Accept-Encoding")
     return response
+
+
+def gzip_body(data: bytes) -> bytes:
+    """A body compressed as the service sends it (no time stamp: the same answer gives
+    the same bytes)."""
+    return gzip.compress(data, compresslevel=5, mtime=0)

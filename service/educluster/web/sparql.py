@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from educluster.limits import query_deadline
 from educluster.sparql import negotiation, protocol, results, safety, service_description
@@ -29,6 +30,9 @@ METHODS = ["GET", "POST", "OPTIONS"]
 @bp.route("/sparql", methods=METHODS, endpoint="endpoint")
 @bp.route("/sparql/", methods=METHODS, endpoint="endpoint_slash")
 def endpoint():
+    handed_over = request.environ.pop(HANDED_OVER, None)
+    if handed_over is not None:  # the fast path's query failed: answer its error here
+        raise handed_over
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
     body = request.get_data(cache=False) if request.method == "POST" else b""
@@ -56,13 +60,17 @@ _BASE_URLS_MAX = 64
 
 
 def endpoint_url() -> str:
-    """The endpoint's own URL: the base IRI of queries and updates (``request.base_url``,
-    remembered: werkzeug works it out afresh on every request)."""
-    environ = request.environ
+    """The endpoint's own URL: the base IRI of queries and updates."""
+    return base_url_of(request.environ)
+
+
+def base_url_of(environ: dict) -> str:
+    """The request's URL without its query string (``request.base_url``), remembered:
+    werkzeug works it out afresh on every request."""
     key = tuple(environ.get(name) for name in _URL_PARTS)
     url = _BASE_URLS.get(key)
     if url is None:
-        url = request.base_url
+        url = WerkzeugRequest(environ).base_url
         if len(_BASE_URLS) >= _BASE_URLS_MAX:
             _BASE_URLS.clear()
         _BASE_URLS[key] = url
@@ -73,17 +81,28 @@ def endpoint_url() -> str:
 _QUERY_STRING_MAX = 8 * 1024
 
 
+def _decoded_parameters(environ: dict) -> dict[str, list[str]]:
+    return WerkzeugRequest(environ).args.to_dict(flat=False)
+
+
 @functools.lru_cache(maxsize=256)
 def _remembered_parameters(query_string: str) -> dict[str, tuple[str, ...]]:
-    return {name: tuple(values) for name, values in request.args.to_dict(flat=False).items()}
+    decoded = _decoded_parameters({"QUERY_STRING": query_string})
+    return {name: tuple(values) for name, values in decoded.items()}
 
 
 def url_parameters() -> dict[str, list[str]]:
-    """The URL's parameters (``request.args``), remembered per query string: decoding the
-    percent-escapes of a 1 KB query costs about a tenth of a millisecond every time."""
-    query_string = request.environ.get("QUERY_STRING", "")
+    """The URL's parameters (``request.args``)."""
+    return parameters_of(request.environ)
+
+
+def parameters_of(environ: dict) -> dict[str, list[str]]:
+    """The URL's parameters, as ``request.args`` decodes them, remembered per query
+    string: decoding the percent-escapes of a 1 KB query costs about a tenth of a
+    millisecond every time."""
+    query_string = environ.get("QUERY_STRING", "")
     if len(query_string) > _QUERY_STRING_MAX:
-        return request.args.to_dict(flat=False)
+        return _decoded_parameters(environ)
     return {name: list(values)
             for name, values in _remembered_parameters(query_string).items()}
 
@@ -108,9 +127,22 @@ def choose_format(kind: str, accept: str | None, formats: list[str]) -> negotiat
 
 def run_query(operation: protocol.QueryRequest) -> Response:
     base = endpoint_url()
+    config = current_app.config["EDUCLUSTER"]
+    kwargs = checked_dataset(operation, base, config)
+    fmt, answer = execute(dataset().reader(), operation, base, kwargs, request.environ, config)
+    response = Response(answer.body, status=200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    if answer.truncated:
+        response.headers["X-Educluster-Truncated"] = "true"
+    return response
+
+
+def checked_dataset(operation: protocol.QueryRequest, base: str, config: dict) -> dict:
+    """The safety checks of a query (``SafetyError`` when refused), then the store's
+    dataset arguments for it: empty when the query reads the union default graph."""
     safety.check_shape(operation.query)
     analysis = safety.analyse(operation.query, base_iri=base)
-    safety.check_remote(analysis, allow_remote=bool(setting("allow_remote")))
+    safety.check_remote(analysis, allow_remote=bool(config["allow_remote"]))
     kwargs: dict = {}
     if operation.has_dataset:  # the protocol's dataset overrides FROM / FROM NAMED
         kwargs["default_graph"] = operation.default_graphs
@@ -125,21 +157,26 @@ def run_query(operation: protocol.QueryRequest) -> Response:
             ox.NamedNode(iri)
         except ValueError:
             raise ServiceError(400, f"<{iri}> is not a valid IRI for a graph") from None
-    format_param = operation.formats
-    accept = request.headers.get("Accept")
-    store = dataset().reader()
-    with query_deadline(setting("query_timeout"), environ=request.environ):
+    return kwargs
+
+
+def execute(store, operation: protocol.QueryRequest, base: str, kwargs: dict, environ: dict,
+            config: dict) -> tuple[negotiation.Format, results.Serialized]:
+    """Run a checked query under the time limit and serialize its result in the format
+    the request negotiates (``ServiceError`` 406 when there is none)."""
+    with query_deadline(config["query_timeout"], environ=environ):
         result = store.query(operation.query, base_iri=base, **kwargs)
         try:
-            fmt = choose_format(result.kind, accept, format_param)
+            fmt = choose_format(result.kind, environ.get("HTTP_ACCEPT"), operation.formats)
         except negotiation.NotAcceptable as exc:
             raise ServiceError(406, str(exc)) from None
-        answer = results.serialize(result, fmt, max_rows=setting("max_rows"))
-    response = Response(answer.body, status=200, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    if answer.truncated:
-        response.headers["X-Educluster-Truncated"] = "true"
-    return response
+        answer = results.serialize(result, fmt, max_rows=config["max_rows"])
+    return fmt, answer
+
+
+#: where the fast path (``educluster.web.fast_path``) leaves the error its query raised,
+#: for ``endpoint`` to raise again, so that the error is answered as any other
+HANDED_OVER = "educluster.handed_over"
 
 
 def run_update(operation: protocol.UpdateRequest) -> Response:
