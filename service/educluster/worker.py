@@ -58,8 +58,18 @@ REBALANCE_WAITING = 2
 DRAIN_SECONDS = 5.0
 
 
+#: seconds between two of the worker's heartbeats to the arbiter (a file's time stamp set
+#: by ``notify``, a system call) while requests keep it busy: far below gunicorn's own
+#: timeout (at least 30 s), which only catches a worker hung outside a query
+HEARTBEAT_SECONDS = 1.0
+
+
 class _Connection:
-    __slots__ = ("addr", "idle_until", "parser", "server", "sock")
+    """A client connection: blocking, and registered with the worker's poller from its
+    first idle moment until it is closed (whether idle or busy is ``KeepAliveWorker.idle``),
+    so that a kept-alive request costs no system calls to switch modes or re-register."""
+
+    __slots__ = ("addr", "idle_until", "parser", "registered", "server", "sock")
 
     def __init__(self, client: socket.socket, addr, server) -> None:
         self.sock = client
@@ -67,6 +77,7 @@ class _Connection:
         self.server = server
         self.parser = None
         self.idle_until = 0.0
+        self.registered = False
 
 
 class _HeadHeldBack:
@@ -120,9 +131,10 @@ class KeepAliveWorker(base.Worker):
             self.poller.register(listener, selectors.EVENT_READ, None)
         self.poller.register(self.PIPE[0], selectors.EVENT_READ, "wakeup")
         limits.set_bystanders(self._bystanders)
+        self._last_notify = 0.0
         try:
             while self.alive:
-                self.notify()
+                self._heartbeat()
                 try:
                     events = self.poller.select(self._wait_time())
                 except InterruptedError:
@@ -135,15 +147,21 @@ class KeepAliveWorker(base.Worker):
                     elif key.data is None:
                         self._accept(key.fileobj)
                     elif key.fileobj in self.idle:
-                        self._resume(key.data)
+                        self._resume(key.data)  # (an event of a busy one is stale)
                 if not self.is_parent_alive():
                     break
                 self._close_expired()
         finally:
             limits.set_bystanders(None)
             for connection in list(self.idle.values()):
-                self._forget(connection)
-                util.close(connection.sock)
+                self._close(connection)
+
+    def _heartbeat(self) -> None:
+        """``notify`` the arbiter, at most every ``HEARTBEAT_SECONDS``."""
+        now = time.monotonic()
+        if now - self._last_notify >= HEARTBEAT_SECONDS:
+            self._last_notify = now
+            self.notify()
 
     def is_parent_alive(self) -> bool:
         if self.ppid != os.getppid():  # the arbiter is gone: stop
@@ -171,13 +189,19 @@ class KeepAliveWorker(base.Worker):
             connection = next(iter(self.idle.values()))
             if connection.idle_until > now:
                 break
-            self._forget(connection)
-            util.close(connection.sock)
+            self._close(connection)
 
-    def _forget(self, connection: _Connection) -> None:
+    def _close(self, connection: _Connection, *, graceful: bool = False) -> None:
+        """Forget the connection, take it off the poller and close it."""
         self.idle.pop(connection.sock, None)
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self.poller.unregister(connection.sock)
+        if connection.registered:
+            connection.registered = False
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(connection.sock)
+        if graceful:
+            util.close_graceful(connection.sock)
+        else:
+            util.close(connection.sock)
 
     def _accept(self, listener: socket.socket) -> None:
         try:
@@ -187,10 +211,11 @@ class KeepAliveWorker(base.Worker):
                 return  # another worker took it
             raise
         util.close_on_exec(client)
+        client.setblocking(True)  # for good: gunicorn's parser reads it so
         self._serve(_Connection(client, addr, listener.getsockname()))
 
     def _resume(self, connection: _Connection) -> None:
-        self._forget(connection)
+        del self.idle[connection.sock]  # busy now; it stays on the poller
         self._serve(connection)
 
     # -- one connection ------------------------------------------------------------------
@@ -200,7 +225,6 @@ class KeepAliveWorker(base.Worker):
         req = None
         client = connection.sock
         try:
-            client.setblocking(True)
             if connection.parser is None:
                 if self.cfg.is_ssl:
                     connection.sock = client = sock.ssl_wrap_socket(client, self.cfg)
@@ -216,7 +240,7 @@ class KeepAliveWorker(base.Worker):
                 if not connection.parser.unreader.buf.getvalue():
                     break  # nothing more sent yet: wait for it with the others
                 req = None  # a pipelined request is already here: answer it now
-                self.notify()
+                self._heartbeat()
         except http.errors.NoMoreData as exc:
             self.log.debug("Ignored premature client disconnection. %s", exc)
             keep = False
@@ -236,14 +260,15 @@ class KeepAliveWorker(base.Worker):
             self.handle_error(req, client, connection.addr, exc)
         if keep and self.alive and len(self.idle) < MAX_IDLE:
             try:
-                client.setblocking(False)
+                if not connection.registered:
+                    self.poller.register(client, selectors.EVENT_READ, connection)
+                    connection.registered = True
                 connection.idle_until = time.monotonic() + self.cfg.keepalive
-                self.poller.register(client, selectors.EVENT_READ, connection)
                 self.idle[client] = connection
                 return
             except (OSError, ValueError):
                 pass
-        util.close_graceful(client)
+        self._close(connection, graceful=True)
 
     def _handle_request(self, connection: _Connection, req) -> bool:
         """gunicorn's sync ``handle_request`` without forcing the connection closed;
@@ -295,14 +320,16 @@ class KeepAliveWorker(base.Worker):
         return False  # pragma: no cover - every path above returns or raises
 
     def _waiting(self) -> int:
-        """How many of the idle kept-alive connections have sent a request already."""
-        if not self.idle:
+        """How many of the idle kept-alive connections have sent a request already (not
+        looked for when fewer than ``REBALANCE_WAITING`` are idle: a system call saved on
+        most requests)."""
+        if len(self.idle) < REBALANCE_WAITING:
             return 0
         try:
             events = self.poller.select(0)
         except OSError:
             return 0
-        return sum(1 for key, _ in events if isinstance(key.data, _Connection))
+        return sum(1 for key, _ in events if key.fileobj in self.idle)
 
     # -- when the time limit ends the worker -------------------------------------------
     def _bystanders(self) -> list[socket.socket]:
