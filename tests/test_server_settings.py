@@ -79,3 +79,19 @@ def test_a_write_token_with_white_space_at_an_end_is_refused_at_start():
         capture_output=True, text=True, timeout=60)
     assert started.returncode == 2
     assert "white space" in started.stderr and started.stderr.count("\n") == 1
+
+
+def test_requests_are_parsed_by_gunicorns_c_parser():
+    """gunicorn_h1c (a dependency) parses requests unless a setting rules it out; a
+    compatibility flag among the options would silently bring the Python parser back."""
+    from gunicorn.config import Config
+    from gunicorn.http.message import _check_fast_parser
+
+    config = Config()
+    for name, value in gunicorn_options(resolve(build_parser().parse_args(["serve"]), {})
+                                        ).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert _check_fast_parser(config) is True
+    config.set("strip_header_spaces", True)
+    assert _check_fast_parser(config) is False
