@@ -728,7 +728,10 @@ def table(figures: Figures, args, size: int) -> None:
     add("added cost per query (median)", a and f"{a:.2f} ms", "<= 1 ms", a is not None and a <= 1)
     for key in ("validation.small", "validation.example"):
         s, p = v(key), v(key + ".pyshacl")
-        add(f"{v(key + '.triples')}-triple definition, fresh process", s and f"{s:.2f} s",
+        triples = v(key + ".triples")
+        what = f"{triples}-triple" if triples else ("small" if key.endswith("small") else
+                                                    "example")
+        add(f"{what} definition, fresh process", s and f"{s:.2f} s",
             "<= 0.6 s", s is not None and s <= 0.6)
         r = ratio(p, s)
         add("  / pyshacl command", r and f"{r:.2f}x faster", ">= 1x", r and r >= 1)
@@ -743,7 +746,10 @@ def table(figures: Figures, args, size: int) -> None:
     add("  / pyshacl command", r and f"{'> ' if lower else ''}{r:.1f}x faster", ">= 13x",
         r and r >= 13)
     lr = v("load.ratio")
-    add("educluster load / bare bulk load", lr and f"{lr:.2f}x", "<= 2x", lr and lr <= 2)
+    # the target is for 1,000,000 triples: on smaller files the fixed cost of a start
+    # (first-start content, the snapshot) weighs against a load of a second or less
+    add("educluster load / bare bulk load", lr and f"{lr:.2f}x",
+        "<= 2x" if size >= 500_000 else "(1m: <= 2x)", lr and lr <= 2)
     pk = v("load.peak")
     add("  peak memory of educluster load", pk and f"{pk} MB", "(reported)", True)
     inc = v("load.incremental_ms")
