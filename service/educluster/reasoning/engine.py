@@ -80,11 +80,14 @@ def plan(store: Store) -> list[Step]:
     inverses: set[tuple[str, str]] = set()
     transitive: set[str] = set()
     defaults: set[tuple[str, str]] = set()
+    class_edges: list[tuple[str, ox.Term, ox.Term]] = []
     overridable = False
     for row in store.select(rules.TBOX_QUERY):
         kind, a = row["kind"].value, row["a"].value
         b = row["b"].value if "b" in row else ""
-        if kind == "subproperty":
+        if kind.startswith("class-"):
+            class_edges.append((kind, row["a"], row["b"]))
+        elif kind == "subproperty":
             subproperties.add((a, b))
         elif kind == "inverse":
             inverses.add((a, b))
@@ -111,10 +114,23 @@ def plan(store: Store) -> list[Step]:
     for p in sorted(transitive):
         steps.append(Step(rules.transitive(p), frozenset({p}), frozenset({p})))
     orientation_types = frozenset(f"type {ec}{k}Cluster" for k in _KINDS)
+    # The class closure's pairs, worked out here once, unless rules derive class axioms
+    # (a subproperty, inverse, transitive property or default writing one of their
+    # properties): then the rules find them at every run, as derived axioms appear.
+    written = ({b for _, b in subproperties} | {p for pair in inverses for p in pair}
+               | transitive | {p for p, _ in defaults})
+    if written & rules.CLASS_AXIOM_PROPERTIES:
+        subclass_rule, orientation_rule = rules.SUBCLASS, rules.ORIENTATION_CLASSES
+    else:
+        pairs = rules.class_closure(class_edges)
+        subclass_rule = rules.subclass_rule(pairs) if pairs else None
+        orientation_pairs = {(a, b) for a, b in pairs if a in rules.ORIENTATION_CLASS_IRIS}
+        orientation_rule = (rules.subclass_rule(orientation_pairs, "orientation-classes")
+                            if orientation_pairs else None)
     # R2's classes are closed by ORIENTATION_CLASSES right after it, not by a new pass
-    subclass = Step(rules.SUBCLASS, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}),
-                    ignores=orientation_types)
-    steps.append(subclass)
+    if subclass_rule is not None:
+        steps.append(Step(subclass_rule, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}),
+                          ignores=orientation_types))
     if defaults:
         properties = frozenset(p for p, _ in defaults)
         classes = frozenset(f"type {c}" for _, c in defaults)
@@ -131,7 +147,8 @@ def plan(store: Store) -> list[Step]:
         frozenset({ec + "inCluster", ec + "orientation"}),
         frozenset({ec + "orientation"} | {f"type {ec}{k}Cluster" for k in _KINDS}),
     ))
-    steps.append(Step(rules.ORIENTATION_CLASSES, orientation_types, frozenset({ANY_TYPE})))
+    if orientation_rule is not None:
+        steps.append(Step(orientation_rule, orientation_types, frozenset({ANY_TYPE})))
     return steps
 
 
