@@ -154,7 +154,6 @@ def validate_phases(quads) -> dict[str, float]:
     """Where one ``validate`` call spends its time: its steps timed in place."""
     import educluster.reasoning as reasoning
     import educluster.validation as validation
-    from educluster.validation import core_constraints, sparql_constraints
 
     spent: dict[str, float] = {}
     originals = []
@@ -176,8 +175,7 @@ def validate_phases(quads) -> dict[str, float]:
     timed(validation, "_add_clusters", "orientation explanations")
     timed(validation, "_failure_tolerance_results", "failure tolerance")
     timed(validation, "_prepare_for_shapes", "data graph handover")
-    timed(core_constraints, "run", "core shapes (Oxigraph)")
-    timed(sparql_constraints, "run", "SHACL-SPARQL (Oxigraph)")
+    timed(validation, "_in_threads", "compiled core shapes and SHACL-SPARQL (Oxigraph)")
     timed(validation, "run_pyshacl", "pySHACL")
     timed(validation, "_add_labels", "labels")
     try:

@@ -112,3 +112,18 @@ def test_generator_is_deterministic():
     assert generate(3000, seed=5) == generate(3000, seed=5)
     assert generate(3000, seed=5) != generate(3000, seed=6)
     assert generate(3000, seed=5, defects=0.0) != generate(3000, seed=5, defects=0.5)
+
+
+def test_the_shapes_queries_in_threads_give_the_report_of_one_thread(synthetic, report,
+                                                                      monkeypatch):
+    """The compiled shapes and the SHACL-SPARQL constraints run side by side in threads
+    (``validation.SHAPE_THREADS``); the report, down to the order of its results, is the
+    one a single thread gives."""
+    import educluster.validation as validation
+
+    monkeypatch.setattr(validation, "SHAPE_THREADS", 4)
+    threaded = validate(synthetic)
+    monkeypatch.setattr(validation, "SHAPE_THREADS", 1)
+    one = validate(synthetic)
+    assert threaded.to_json() == one.to_json() == report.to_json()
+    assert len(one.results) > 100

@@ -30,6 +30,8 @@ and the W3C SHACL core cases that use these features.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -235,35 +237,47 @@ def _is_integer(term) -> bool:
 
 def run(store: ox.Store, compiled: list[CompiledShape], *, union: bool = True) -> list[dict]:
     """Evaluate the compiled shapes on the store: one dict per result (rdflib terms)."""
-    results = []
+    return [found for task in tasks(store, compiled, union=union) for found in task()]
+
+
+def tasks(store: ox.Store, compiled: list[CompiledShape], *, union: bool = True
+          ) -> list[Callable[[], list[dict]]]:
+    """``run`` as independent pieces, one per query (their results, in order, are
+    ``run``'s): Oxigraph evaluates a query without the interpreter lock, so that pieces
+    may run in threads side by side."""
     convert = _Converter()
-    for shape in compiled:
-        for component, query, kind in shape.checks:
-            seen = set()
-            for row in store.query(query, use_default_graph_as_union=union):
-                focus = convert(row["this"])
-                if kind == "count":
-                    n = int(row["n"].value)
-                    found = [(c, None) for c, broken in (
-                        (SH.MinCountConstraintComponent,
-                         shape.min_count is not None and n < shape.min_count),
-                        (SH.MaxCountConstraintComponent,
-                         shape.max_count is not None and n > shape.max_count)) if broken]
-                else:
-                    value = convert(row["value"])
-                    if kind == "datatype" and _datatype_matches(value, shape.datatype):
-                        continue
-                    found = [(component, value)]
-                for found_component, value in found:
-                    key = (found_component, focus, value)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    results.append({
-                        "shape": shape.shape, "focus": focus, "value": value,
-                        "path": shape.path, "severity": shape.severity,
-                        "messages": shape.messages, "component": found_component,
-                    })
+    return [functools.partial(_check, store, shape, component, query, kind, union, convert)
+            for shape in compiled for component, query, kind in shape.checks]
+
+
+def _check(store: ox.Store, shape: CompiledShape, component, query: str, kind: str,
+           union: bool, convert: _Converter) -> list[dict]:
+    results = []
+    seen = set()
+    for row in store.query(query, use_default_graph_as_union=union):
+        focus = convert(row["this"])
+        if kind == "count":
+            n = int(row["n"].value)
+            found = [(c, None) for c, broken in (
+                (SH.MinCountConstraintComponent,
+                 shape.min_count is not None and n < shape.min_count),
+                (SH.MaxCountConstraintComponent,
+                 shape.max_count is not None and n > shape.max_count)) if broken]
+        else:
+            value = convert(row["value"])
+            if kind == "datatype" and _datatype_matches(value, shape.datatype):
+                continue
+            found = [(component, value)]
+        for found_component, value in found:
+            key = (found_component, focus, value)
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append({
+                "shape": shape.shape, "focus": focus, "value": value,
+                "path": shape.path, "severity": shape.severity,
+                "messages": shape.messages, "component": found_component,
+            })
     return results
 
 

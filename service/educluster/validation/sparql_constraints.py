@@ -20,7 +20,9 @@ SHACL-SPARQL tests through this one.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -321,24 +323,33 @@ def run(store: ox.Store, constraints: list[SparqlConstraint], *, union: bool = T
         ) -> list[dict]:
     """Evaluate the constraints on the store: one dict per result (rdflib terms), with the
     keys of ``core_constraints.run``'s."""
+    return [found for task in tasks(store, constraints, union=union) for found in task()]
+
+
+def tasks(store: ox.Store, constraints: list[SparqlConstraint], *, union: bool = True
+          ) -> list[Callable[[], list[dict]]]:
+    """``run`` as independent pieces, one per constraint (as ``core_constraints.tasks``)."""
+    cache: dict = {}  # each distinct term converted once (a member is in many results)
+    return [functools.partial(_evaluate, store, c, union, cache) for c in constraints]
+
+
+def _evaluate(store: ox.Store, c: SparqlConstraint, union: bool, cache: dict) -> list[dict]:
     results = []
     this = ox.Variable("this")
-    cache: dict = {}  # each distinct term converted once (a member is in many results)
-    for c in constraints:
-        seen = set()
-        if c.targets is None:
-            batches = [(None, store.query(c.query, use_default_graph_as_union=union))]
-        else:
-            focus_nodes = [row["this"] for row in store.query(
-                c.targets, use_default_graph_as_union=union)]
-            batches = [(node, _query_for(store, c.query, node, this, union))
-                       for node in focus_nodes]
-        for focus_node, solutions in batches:
-            names = {v.value for v in solutions.variables}
-            for row in solutions:
-                this_term = row["this"] if "this" in names and row["this"] is not None \
-                    else focus_node
-                results.extend(_result(c, row, names, this_term, seen, cache))
+    seen = set()
+    if c.targets is None:
+        batches = [(None, store.query(c.query, use_default_graph_as_union=union))]
+    else:
+        focus_nodes = [row["this"] for row in store.query(
+            c.targets, use_default_graph_as_union=union)]
+        batches = [(node, _query_for(store, c.query, node, this, union))
+                   for node in focus_nodes]
+    for focus_node, solutions in batches:
+        names = {v.value for v in solutions.variables}
+        for row in solutions:
+            this_term = row["this"] if "this" in names and row["this"] is not None \
+                else focus_node
+            results.extend(_result(c, row, names, this_term, seen, cache))
     return results
 
 
