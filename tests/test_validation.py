@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -305,3 +307,33 @@ def test_engines_agree_on_a_synthetic_graph():
 def test_unknown_engine():
     with pytest.raises(ValueError, match="unknown validation engine"):
         validate([], engine="jena")
+
+
+def test_a_failing_shape_query_in_a_thread_fails_with_its_own_error(monkeypatch):
+    """A task that fails while it reads a query's solutions, in one of the shapes' threads:
+    the caller gets that error (pyoxigraph refuses to drop the solutions in another
+    thread, which would replace it with its own)."""
+    import educluster.validation as validation
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"),
+                      ox.Literal("1")))
+
+    def failing():
+        solutions = store.query("SELECT ?s WHERE { ?s ?p ?o }")  # held by the frame
+        for _row in solutions:
+            raise RuntimeError("the shape's query failed")
+        return []
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(validation, "SHAPE_THREADS", 2)
+    for _ in range(3):
+        try:
+            validation._in_threads([failing, failing, lambda: []])
+        except RuntimeError as exc:
+            error = exc
+        assert "the shape's query failed" in str(error)
+        del error  # dropped here, in this thread, with whatever its frames held
+        gc.collect()
+    assert [str(u.exc_value) for u in unraisable] == []

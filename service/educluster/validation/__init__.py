@@ -32,6 +32,7 @@ import contextlib
 import gc
 import os
 import threading
+import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -391,7 +392,17 @@ def _in_threads(tasks: list) -> list[dict]:
     if SHAPE_THREADS == 1 or len(tasks) < 2:
         return [found for task in tasks for found in task()]
     with concurrent.futures.ThreadPoolExecutor(SHAPE_THREADS) as pool:
-        return [found for results in pool.map(lambda task: task(), tasks) for found in results]
+        return [found for results in pool.map(_run_task, tasks) for found in results]
+
+
+def _run_task(task) -> list[dict]:
+    try:
+        return task()
+    except BaseException as exc:
+        # the frames' variables go now, in the thread that made them: a query's result
+        # must not be dropped in another thread (pyoxigraph refuses that)
+        traceback.clear_frames(exc.__traceback__)
+        raise
 
 
 def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = False
