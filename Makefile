@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,fast]' || { \
+	  echo "note: gunicorn_h1c (the 'fast' extra) did not build; gunicorn parses requests in Python"; \
+	  $(BIN)/pip install --quiet -e '.[test]'; }
 	touch $@
 
 ## serve: install, then run the SPARQL service on the example data (http://127.0.0.1:8000)
