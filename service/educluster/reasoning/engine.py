@@ -124,7 +124,7 @@ def plan(store: Store) -> list[Step]:
     else:
         pairs = rules.class_closure(class_edges)
         subclass_rule = rules.subclass_rule(pairs) if pairs else None
-        orientation_pairs = {(a, b) for a, b in pairs if a in rules.ORIENTATION_CLASS_IRIS}
+        orientation_pairs = {(a, b) for a, b in pairs if a in _ORIENTATION_CLASSES}
         orientation_rule = (rules.subclass_rule(orientation_pairs, "orientation-classes")
                             if orientation_pairs else None)
     # R2's classes are closed by ORIENTATION_CLASSES right after it, not by a new pass

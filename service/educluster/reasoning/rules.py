@@ -420,10 +420,6 @@ CLUSTER_ORIENTATION = Rule(
 """,
 )
 
-#: the classes R2 assigns
-ORIENTATION_CLASS_IRIS = tuple(EC_IRI + f"{k}Cluster" for k in ("Vertical", "Horizontal",
-                                                              "Mixed"))
-
 # The superclasses of the orientation classes R2 assigns: the class closure again, for
 # those three classes only.
 ORIENTATION_CLASSES = Rule(
