@@ -486,6 +486,49 @@ def test_retyping_a_participant_updates_defaults(backend, store, apply_change):
     assert [d[0] for d in explanation.differences] == ["sector", "level"]
 
 
+# A user's axioms can make a triple about a partner give it a sector; a change to such a
+# triple reaches the partner's cooperations although it names no sector itself.
+USER_SECTOR_AXIOMS = {
+    "subproperty": ("ex:sectorHint rdfs:subPropertyOf ec:sector .",
+                    "ex:s2 ex:sectorHint ec:BusinessSector"),
+    "inverse": ("ex:sectorOf owl:inverseOf ec:sector .",
+                "ec:BusinessSector ex:sectorOf ex:s2"),
+}
+
+
+@pytest.mark.parametrize("axiom", sorted(USER_SECTOR_AXIOMS))
+def test_a_sector_given_by_a_users_axiom_updates_the_cooperations(
+        backend, store, apply_change, axiom):
+    tbox, triple = USER_SECTOR_AXIOMS[axiom]
+    cluster = Cluster(participants=SCHOOLS, cooperations=[("s1", "s2"), ("s2", "s3")])
+    store = derive(backend, store, cluster.turtle() + tbox)
+    assert cluster_orientations(store) == {ex("cluster"): H}
+    store = apply_change(store, f"INSERT DATA {{ GRAPH <{DATA_GRAPH}> {{ {triple} }} }}")
+    assert has_derived(store, ex("s2"), ec("sector"), ec("BusinessSector"))
+    assert derived_orientation(store, cluster.cooperation(0)) == V
+    assert derived_orientation(store, cluster.cooperation(1)) == V
+    assert cluster_orientations(store) == {ex("cluster"): V}
+
+
+def test_what_a_change_can_reach_decides_whether_partners_cooperations_are_redone(
+        backend, store):
+    """``update_derived`` widens to the cooperations of the resources in scope only when
+    the change can alter what R1 reads of a partner; ``_reachable`` tells."""
+    from educluster.reasoning.engine import _PARTNER_KEYS, _reachable, plan
+
+    steps = plan(derive(backend, store))
+    new_cooperation = {f"type {ec('Cooperation')}", ec("partner"), ec("inCluster")}
+    reached = _reachable(steps, new_cooperation)
+    assert not reached & _PARTNER_KEYS
+    # what the rules write from it: the cooperation's orientation, the cluster's class
+    assert ec("orientation") in reached and f"type {ec('MixedCluster')}" in reached
+    # a school's class gives it a default level; its own level and sector are read by R1
+    assert ec("educationLevel") in _reachable(steps, {f"type {ec('GeneralSecondarySchool')}"})
+    assert ec("sector") in _reachable(steps, {ec("sector")})
+    # a class the plan knows nothing of reaches nothing but itself
+    assert _reachable(steps, {f"type {ex('Unknown')}"}) == {f"type {ex('Unknown')}"}
+
+
 # -- the ontology ---------------------------------------------------------------------------
 def test_ensure_ontology_keeps_a_loaded_ontology(store):
     before = sum(1 for _ in store.quads(ONTOLOGY_GRAPH))

@@ -56,6 +56,9 @@ class Step:
     writes: frozenset[str]
     #: keys that never make this rule run again (another rule closes them)
     ignores: frozenset[str] = frozenset()
+    #: a subclass rule's (class, superclass) pairs, when the plan knows them: what it
+    #: writes for the instances of a few classes (``_reachable``)
+    pairs: frozenset[tuple[str, str]] | None = None
 
 
 def ensure_ontology(store: Store) -> None:
@@ -119,18 +122,20 @@ def plan(store: Store) -> list[Step]:
     # properties): then the rules find them at every run, as derived axioms appear.
     written = ({b for _, b in subproperties} | {p for pair in inverses for p in pair}
                | transitive | {p for p, _ in defaults})
+    pairs: frozenset[tuple[str, str]] | None = None
+    orientation_pairs: frozenset[tuple[str, str]] | None = None
     if written & rules.CLASS_AXIOM_PROPERTIES:
         subclass_rule, orientation_rule = rules.SUBCLASS, rules.ORIENTATION_CLASSES
     else:
-        pairs = rules.class_closure(class_edges)
+        pairs = frozenset(rules.class_closure(class_edges))
         subclass_rule = rules.subclass_rule(pairs) if pairs else None
-        orientation_pairs = {(a, b) for a, b in pairs if a in _ORIENTATION_CLASSES}
+        orientation_pairs = frozenset((a, b) for a, b in pairs if a in _ORIENTATION_CLASSES)
         orientation_rule = (rules.subclass_rule(orientation_pairs, "orientation-classes")
                             if orientation_pairs else None)
     # R2's classes are closed by ORIENTATION_CLASSES right after it, not by a new pass
     if subclass_rule is not None:
         steps.append(Step(subclass_rule, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}),
-                          ignores=orientation_types))
+                          ignores=orientation_types, pairs=pairs))
     if defaults:
         properties = frozenset(p for p, _ in defaults)
         classes = frozenset(f"type {c}" for _, c in defaults)
@@ -148,7 +153,8 @@ def plan(store: Store) -> list[Step]:
         frozenset({ec + "orientation"} | {f"type {ec}{k}Cluster" for k in _KINDS}),
     ))
     if orientation_rule is not None:
-        steps.append(Step(orientation_rule, orientation_types, frozenset({ANY_TYPE})))
+        steps.append(Step(orientation_rule, orientation_types, frozenset({ANY_TYPE}),
+                          pairs=orientation_pairs))
     return steps
 
 
@@ -357,7 +363,9 @@ def update_derived(
     not the classes of ``rdf:type`` triples unless the ontology gives rdf:type an inverse)
     are widened to every resource whose derived triples can depend on them: the regions
     above them along a transitive property, the member and cluster of a membership, the
-    cooperations they are partners of, the clusters of those cooperations.  Derived
+    cooperations they are partners of (when the change can make a difference to a
+    partner's sector, education level or field, which is all R1 reads of a partner), the
+    clusters of the cooperations in scope.  Derived
     triples about those resources are removed and the rules re-run for them alone.
     Falls back to ``materialize`` when the change touches the ontology or a blank node,
     when nothing was derived yet, or when it affects very many resources.  The stats'
@@ -366,6 +374,7 @@ def update_derived(
     start = time.perf_counter()
     touched: set[str] = set()
     classes: set[str] = set()  # objects of rdf:type
+    keys: set[str] = set()  # what the change is about, in the plan's keys
     for item in changed:
         if isinstance(item, ox.Quad) and isinstance(item.graph_name, ox.NamedNode):
             if item.graph_name.value == DERIVED_GRAPH:
@@ -377,6 +386,11 @@ def update_derived(
         if isinstance(item.object, ox.BlankNode):
             return materialize(store)
         touched.add(item.subject.value)
+        if item.predicate.value != RDF_TYPE:
+            keys.add(item.predicate.value)
+        else:
+            keys.add(f"type {item.object.value}" if isinstance(item.object, ox.NamedNode)
+                     else ANY_TYPE)
         if isinstance(item.object, ox.NamedNode):
             if item.predicate.value == RDF_TYPE:
                 if item.object.value.startswith(_OWL):
@@ -394,7 +408,8 @@ def update_derived(
     if any(s.rule.name == "inverse" and RDF_TYPE in s.reads for s in steps):
         touched |= classes
     transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
-    scope = _widen(store, touched, transitive)
+    partners = bool(_reachable(steps, keys) & _PARTNER_KEYS)
+    scope = _widen(store, touched, transitive, partners)
     if scope is None or len(scope) > MAX_SCOPE:
         return materialize(store)
     iris = sorted(scope)
@@ -409,9 +424,38 @@ def update_derived(
     return stats
 
 
-def _widen(store: Store, touched: set[str], transitive: list[str]) -> set[str] | None:
+#: What R1 reads of a cooperation's partners (besides who they are).
+_PARTNER_KEYS = frozenset({EC_IRI + "sector", EC_IRI + "educationLevel", EC_IRI + "field"})
+
+
+def _reachable(steps: list[Step], keys: set[str]) -> set[str]:
+    """``keys`` and every key a rule of ``steps`` can write, directly or through other
+    rules, when triples of ``keys`` change: by the same reads and writes the fixpoint runs
+    rules again by, except that a subclass rule whose pairs are known writes only the
+    superclasses of the classes reached (not every class)."""
+    reached = set(keys)
+    grew = True
+    while grew:
+        grew = False
+        for step in steps:
+            if not _reads_any(step.reads, reached):
+                continue
+            writes = step.writes
+            if step.pairs is not None and ANY_TYPE not in reached:
+                classes = {key[5:] for key in reached if key.startswith("type ")}
+                writes = frozenset(f"type {b}" for a, b in step.pairs if a in classes)
+            if not writes <= reached:
+                reached |= writes
+                grew = True
+    return reached
+
+
+def _widen(store: Store, touched: set[str], transitive: list[str],
+           partners: bool = True) -> set[str] | None:
     """The resources whose derived triples may depend on ``touched``; None if a blank node
-    is among them (they cannot be named in a query)."""
+    is among them (they cannot be named in a query).  ``partners``: whether the
+    cooperations of what is in scope are too (the change may alter what R1 reads of their
+    partners)."""
     scope = set(touched)
     values = " ".join(f"<{i}>" for i in sorted(touched))
     # The start of the path comes from a sub-select: Virtuoso does not count a VALUES
@@ -430,8 +474,9 @@ def _widen(store: Store, touched: set[str], transitive: list[str]) -> set[str] |
             if not _add(scope, row["n"]):
                 return None
     # Then, in turn, each widening the scope the next one starts from: the cooperations
-    # of what is in scope, and the clusters of those cooperations.
-    for pattern in (f"?n <{EC_IRI}partner> ?t", f"?t <{EC_IRI}inCluster> ?n"):
+    # of what is in scope, and the clusters of the cooperations in scope.
+    patterns = [f"?n <{EC_IRI}partner> ?t"] if partners else []
+    for pattern in (*patterns, f"?t <{EC_IRI}inCluster> ?n"):
         values = " ".join(f"<{i}>" for i in sorted(scope))
         rows = store.select(f"SELECT DISTINCT ?n WHERE {{ VALUES ?t {{ {values} }} {pattern} }}")
         for row in rows:
