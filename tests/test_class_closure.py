@@ -3,7 +3,8 @@
 shipped ontology and on random class axioms (cycles, equivalences both ways,
 intersections as lists of blank nodes, metaclasses, top classes); the rules it makes
 derive the same triples; and where rules can derive class axioms themselves, the engine
-keeps the rule that finds them at every run."""
+keeps the rule that finds them at every run.  Whether a default can be overridden
+(``rules.defaults_overridable``) is what the same check as one SPARQL query says."""
 
 from __future__ import annotations
 
@@ -121,3 +122,62 @@ def test_class_axioms_derived_by_a_rule_are_followed():
     for cls in ("EducationalCluster", "Cluster"):
         assert store.ask(f"ASK {{ GRAPH <{DERIVED_GRAPH}> {{ <{ex('a')}> a "
                          f"<https://w3id.org/educluster#{cls}> }} }}"), cls
+
+
+# The check as SPARQL: a class with a default, below another class (one or more
+# rdfs:subClassOf steps) that gives the same property another value.
+OVERRIDABLE_QUERY = rules.PREFIXES + """ASK {
+  { SELECT DISTINCT ?narrower WHERE {
+      ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 } }
+  ?narrower rdfs:subClassOf+ ?b ; rdfs:subClassOf ?r2 .
+  ?r2 owl:onProperty ?a ; owl:hasValue ?other .
+  ?b rdfs:subClassOf ?r1 . ?r1 owl:onProperty ?a ; owl:hasValue ?value .
+  FILTER (!sameTerm(?narrower, ?b) && !sameTerm(?other, ?value))
+}"""
+
+
+def overridable(store: OxigraphStore) -> bool:
+    rows = store.select(rules.TBOX_QUERY)
+    return rules.defaults_overridable(
+        [(r["a"], r["b"], r["c"]) for r in rows if r["kind"].value == "default"],
+        [(r["a"], r["b"]) for r in rows if r["kind"].value == "class-subclass"])
+
+
+def test_the_shipped_ontology_says_the_same_of_its_defaults_both_ways():
+    store = OxigraphStore()
+    engine.ensure_ontology(store)
+    assert overridable(store) == store.ask(OVERRIDABLE_QUERY)
+    # a narrower class overriding a default of its superclass makes it so
+    store.load(PREFIXES + """
+        ex:Lab rdfs:subClassOf ec:ResearchInstitute ,
+            [ owl:onProperty ec:sector ; owl:hasValue ec:EducationSector ] .
+    """, ox.RdfFormat.TURTLE, graph=DATA_GRAPH, source="case")
+    assert overridable(store) and store.ask(OVERRIDABLE_QUERY)
+
+
+DEFAULT_VALUES = ["ex:v1", "ex:v2", '"1"', '"1"^^xsd:integer', '"01"^^xsd:integer']
+
+
+@st.composite
+def default_axioms(draw) -> str:
+    """Turtle of random subclass axioms (named and blank classes) and defaults."""
+    names = [f"ex:{c}" for c in CLASSES] + ["_:k"]
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        lines.append(f"{a} rdfs:subClassOf {b} .")
+    for _ in range(draw(st.integers(0, 4))):
+        cls = draw(st.sampled_from(names))
+        prop = draw(st.sampled_from(["ex:p", "ex:q", "ec:orientation"]))
+        value = draw(st.sampled_from(DEFAULT_VALUES))
+        lines.append(f"{cls} rdfs:subClassOf [ owl:onProperty {prop} ; owl:hasValue {value} ] .")
+    return "\n".join(lines)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(default_axioms())
+def test_random_defaults_say_the_same_both_ways(axioms):
+    store = OxigraphStore()
+    store.load(PREFIXES + "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n" + axioms,
+               ox.RdfFormat.TURTLE, graph=DATA_GRAPH, source="axioms")
+    assert overridable(store) == store.ask(OVERRIDABLE_QUERY), axioms

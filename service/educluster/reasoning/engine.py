@@ -84,12 +84,15 @@ def plan(store: Store) -> list[Step]:
     transitive: set[str] = set()
     defaults: set[tuple[str, str]] = set()
     class_edges: list[tuple[str, ox.Term, ox.Term]] = []
-    overridable = False
+    default_terms: list[tuple[ox.Term, ox.Term, ox.Term]] = []
+    subclasses: list[tuple[ox.Term, ox.Term]] = []
     for row in store.select(rules.TBOX_QUERY):
         kind, a = row["kind"].value, row["a"].value
         b = row["b"].value if "b" in row else ""
         if kind.startswith("class-"):
             class_edges.append((kind, row["a"], row["b"]))
+            if kind == "class-subclass":
+                subclasses.append((row["a"], row["b"]))
         elif kind == "subproperty":
             subproperties.add((a, b))
         elif kind == "inverse":
@@ -97,9 +100,12 @@ def plan(store: Store) -> list[Step]:
         elif kind == "transitive":
             transitive.add(a)
         elif kind == "default":
-            defaults.add((a, b))
-        elif kind == "overridable":
-            overridable = True
+            default_terms.append((row["a"], row["b"], row["c"]))
+            # the defaults the rules give: of named classes, for named properties
+            if (isinstance(row["a"], ox.NamedNode) and isinstance(row["b"], ox.NamedNode)
+                    and a != EC_IRI + "orientation"):
+                defaults.add((a, b))
+    overridable = rules.defaults_overridable(default_terms, subclasses)
 
     ec = EC_IRI
     steps = [

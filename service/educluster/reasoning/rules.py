@@ -453,15 +453,16 @@ def subclass_rule(pairs: Iterable[tuple[str, str]], name: str = "subclass") -> R
 
 def class_closure(edges: Iterable[tuple[str, ox.Term, ox.Term]]) -> set[tuple[str, str]]:
     """The (class, superclass) pairs of ``SUBCLASS``'s sub-select, from the class axioms'
-    edges of ``TBOX_QUERY`` (kind "class-edge": ``?a rdfs:subClassOf|owl:equivalentClass|
-    ^owl:equivalentClass ?b``; "class-part": ``?a owl:intersectionOf/rdf:rest*/rdf:first
-    ?b``): every IRI that starts a class edge, with every IRI one or more edges away,
-    but not itself, a metaclass as the class, or a top class as the superclass."""
+    edges of ``TBOX_QUERY`` (kinds "class-subclass" and "class-edge": ``?a
+    rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass ?b``; "class-part": ``?a
+    owl:intersectionOf/rdf:rest*/rdf:first ?b``): every IRI that starts a class edge,
+    with every IRI one or more edges away, but not itself, a metaclass as the class, or a
+    top class as the superclass."""
     following: dict[ox.Term, set[ox.Term]] = {}
     starts: set[ox.Term] = set()
     for kind, a, b in edges:
         following.setdefault(a, set()).add(b)
-        if kind == "class-edge":
+        if kind != "class-part":
             starts.add(a)
     pairs: set[tuple[str, str]] = set()
     for start in starts:
@@ -480,15 +481,46 @@ def class_closure(edges: Iterable[tuple[str, ox.Term, ox.Term]]) -> set[tuple[st
     return pairs
 
 
+def defaults_overridable(defaults: Iterable[tuple[ox.Term, ox.Term, ox.Term]],
+                         subclasses: Iterable[tuple[ox.Term, ox.Term]]) -> bool:
+    """Whether a narrower class overrides a default at all: whether some class with a
+    default (``defaults``: property, class, value, from ``?class rdfs:subClassOf
+    [owl:onProperty ?property; owl:hasValue ?value]``) is one or more ``subclasses``
+    edges (class, superclass) below another class, not itself, that gives the same
+    property another value (other as terms).  Only then does the plan add
+    ``OVERRIDABLE_DEFAULTS``, which makes that check for each individual."""
+    given: dict[ox.Term, set[tuple[ox.Term, ox.Term]]] = {}
+    for prop, cls, value in defaults:
+        given.setdefault(cls, set()).add((prop, value))
+    above: dict[ox.Term, set[ox.Term]] = {}
+    for a, b in subclasses:
+        above.setdefault(a, set()).add(b)
+    for narrower, own in given.items():
+        reached: set[ox.Term] = set()
+        todo = list(above.get(narrower, ()))
+        while todo:
+            node = todo.pop()
+            if node not in reached:
+                reached.add(node)
+                todo.extend(above.get(node, ()))
+        for cls in reached - {narrower}:
+            for prop, value in given.get(cls, ()):
+                if any(p == prop and other != value for p, other in own):
+                    return True
+    return False
+
+
 #: What the ontology says that decides which rules read and write which properties:
-#: rows of (?kind, ?a, ?b) with kind "subproperty" (?a ⊑ ?b, closed), "inverse" (both
-#: directions), "transitive" (?a), "default" (class ?b has a default for property ?a),
-#: "overridable" (a narrower class overrides ?b's default for ?a), and the class axioms'
-#: edges for ``class_closure`` ("class-edge", "class-part").
+#: rows of (?kind, ?a, ?b, ?c) with kind "subproperty" (?a ⊑ ?b, closed), "inverse" (both
+#: directions), "transitive" (?a), "default" (class ?b gives property ?a the value ?c,
+#: whatever the kinds of term: ``defaults_overridable`` reads them all), and the class
+#: axioms' edges for ``class_closure`` ("class-subclass": rdfs:subClassOf, which
+#: ``defaults_overridable`` follows too; "class-edge": owl:equivalentClass, both ways;
+#: "class-part").  Only the ontology's few axioms go through Python, once per plan.
 #: Each branch names its kind with VALUES, not BIND: Virtuoso cannot compile a BIND after
 #: a sub-select in a UNION branch ("sparp_gp_deprecate(): equiv replaces filter").
 TBOX_QUERY = PREFIXES + """
-SELECT DISTINCT ?kind ?a ?b WHERE {
+SELECT DISTINCT ?kind ?a ?b ?c WHERE {
   { { SELECT DISTINCT ?a WHERE {
         ?a rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty ?next } }
     ?a (rdfs:subPropertyOf|owl:equivalentProperty|^owl:equivalentProperty)+ ?b .
@@ -502,20 +534,12 @@ SELECT DISTINCT ?kind ?a ?b WHERE {
   { ?a a owl:TransitiveProperty . FILTER (isIRI(?a)) VALUES ?kind { "transitive" } }
   UNION
   { ?b rdfs:subClassOf ?restriction .
-    ?restriction owl:onProperty ?a ; owl:hasValue ?value .
-    FILTER (isIRI(?a) && isIRI(?b) && !sameTerm(?a, ec:orientation))
+    ?restriction owl:onProperty ?a ; owl:hasValue ?c .
     VALUES ?kind { "default" } }
   UNION
-  { { SELECT DISTINCT ?narrower WHERE {
-        ?narrower rdfs:subClassOf ?r0 . ?r0 owl:onProperty ?p0 ; owl:hasValue ?v0 } }
-    ?narrower rdfs:subClassOf+ ?b ; rdfs:subClassOf ?r2 .
-    ?r2 owl:onProperty ?a ; owl:hasValue ?other .
-    ?b rdfs:subClassOf ?r1 . ?r1 owl:onProperty ?a ; owl:hasValue ?value .
-    FILTER (!sameTerm(?narrower, ?b) && !sameTerm(?other, ?value))
-    VALUES ?kind { "overridable" } }
+  { ?a rdfs:subClassOf ?b . VALUES ?kind { "class-subclass" } }
   UNION
-  { ?a rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass ?b .
-    VALUES ?kind { "class-edge" } }
+  { ?a owl:equivalentClass|^owl:equivalentClass ?b . VALUES ?kind { "class-edge" } }
   UNION
   { ?a owl:intersectionOf/rdf:rest*/rdf:first ?b . VALUES ?kind { "class-part" } }
 }
