@@ -405,6 +405,11 @@ def delete_where(pattern: str) -> str:
     return f"DELETE WHERE {{ GRAPH <{DATA_GRAPH}> {{ {pattern} }} }}"
 
 
+def insert_data(triples: str) -> str:
+    """An ``INSERT DATA`` into the test data graph."""
+    return f"INSERT DATA {{ GRAPH <{DATA_GRAPH}> {{ {triples} }} }}"
+
+
 def _mixed_cluster() -> Cluster:
     return Cluster(participants=[*SCHOOLS, UNIVERSITY],
                    cooperations=[("u", "s1"), ("s1", "s2"), ("s2", "s3")])
@@ -503,11 +508,37 @@ def test_a_sector_given_by_a_users_axiom_updates_the_cooperations(
     cluster = Cluster(participants=SCHOOLS, cooperations=[("s1", "s2"), ("s2", "s3")])
     store = derive(backend, store, cluster.turtle() + tbox)
     assert cluster_orientations(store) == {ex("cluster"): H}
-    store = apply_change(store, f"INSERT DATA {{ GRAPH <{DATA_GRAPH}> {{ {triple} }} }}")
+    store = apply_change(store, insert_data(triple))
     assert has_derived(store, ex("s2"), ec("sector"), ec("BusinessSector"))
     assert derived_orientation(store, cluster.cooperation(0)) == V
     assert derived_orientation(store, cluster.cooperation(1)) == V
     assert cluster_orientations(store) == {ex("cluster"): V}
+
+
+def test_an_inverse_of_rdf_type_follows_a_retyping(backend, store, apply_change):
+    """With ``ex:hasInstance owl:inverseOf rdf:type``, a class's instances are derived
+    triples about the class, and a new type brings one."""
+    cluster = Cluster(participants=SCHOOLS)
+    axiom = f"ex:hasInstance owl:inverseOf <{RDF_TYPE}> ."
+    store = derive(backend, store, cluster.turtle() + axiom)
+    assert not has(store, ec("Enterprise"), ex("hasInstance"), ex("s2"))
+    store = apply_change(store, insert_data("ex:s2 a ec:Enterprise"))
+    assert has_derived(store, ec("Enterprise"), ex("hasInstance"), ex("s2"))
+    store = apply_change(store, delete_where("ex:s2 a ec:Enterprise"))
+    assert not has(store, ec("Enterprise"), ex("hasInstance"), ex("s2"))
+
+
+def test_a_subproperty_of_rdf_type_follows_a_retyping(backend, store, apply_change):
+    """``ex:isA rdfs:subPropertyOf rdf:type``: a class given by it has its superclasses and
+    its defaults, and they change with it."""
+    cluster = Cluster(participants=SCHOOLS, cooperations=[("s1", "s2")])
+    axiom = f"ex:isA rdfs:subPropertyOf <{RDF_TYPE}> ."
+    store = derive(backend, store, cluster.turtle() + axiom)
+    assert derived_orientation(store, cluster.cooperation(0)) == H
+    store = apply_change(store, insert_data("ex:s2 ex:isA ec:Enterprise"))
+    assert has_derived(store, ex("s2"), RDF_TYPE, ec("Enterprise"))
+    assert has_derived(store, ex("s2"), ec("sector"), ec("BusinessSector"))
+    assert derived_orientation(store, cluster.cooperation(0)) == V
 
 
 def test_what_a_change_can_reach_decides_whether_partners_cooperations_are_redone(
@@ -527,6 +558,37 @@ def test_what_a_change_can_reach_decides_whether_partners_cooperations_are_redon
     assert ec("sector") in _reachable(steps, {ec("sector")})
     # a class the plan knows nothing of reaches nothing but itself
     assert _reachable(steps, {f"type {ex('Unknown')}"}) == {f"type {ex('Unknown')}"}
+
+
+def test_only_the_rules_a_change_can_reach_run_again(backend, store):
+    """A new cooperation re-runs the class closure and the orientations, not the
+    memberships or the defaults; a new level re-runs the defaults and the orientations,
+    not the memberships.  Either way the derived graph is what deriving everything
+    again gives."""
+    from educluster.reasoning import update_derived
+
+    cluster = Cluster(participants=[*SCHOOLS, UNIVERSITY], cooperations=[("u", "s1")])
+    store = derive(backend, store, cluster.turtle())
+    g = ox.NamedNode(DATA_GRAPH)
+    coop = ox.NamedNode(ex("new-cooperation"))
+    quads = [ox.Quad(coop, ox.NamedNode(RDF_TYPE), ox.NamedNode(ec("Cooperation")), g),
+             ox.Quad(coop, ox.NamedNode(ec("partner")), ox.NamedNode(ex("u")), g),
+             ox.Quad(coop, ox.NamedNode(ec("partner")), ox.NamedNode(ex("s2")), g),
+             ox.Quad(coop, ox.NamedNode(ec("inCluster")), ox.NamedNode(ex("cluster")), g)]
+    level = [ox.Quad(ox.NamedNode(ex("s3")), ox.NamedNode(ec("educationLevel")),
+                     ox.NamedNode(ec("HigherLevel")), g)]
+    for written, ran, skipped in ((quads, {"cooperation-orientation", "cluster-orientation"},
+                                   {"membership", "defaults"}),
+                                  (level, {"defaults", "cooperation-orientation"},
+                                   {"membership"})):
+        store.add_quads(written)
+        stats = update_derived(store, written)
+        assert ran <= set(stats.rule_seconds) and not skipped & set(stats.rule_seconds)
+        incremental = derived_triples(store)
+        materialize(store)
+        assert derived_triples(store) == incremental
+    assert has(store, ex("cluster"), ec("hasMember"), ex("s1"))
+    assert derived_orientation(store, ex("new-cooperation")) == V
 
 
 # -- the ontology ---------------------------------------------------------------------------

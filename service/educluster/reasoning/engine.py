@@ -272,12 +272,15 @@ def _keys(quads: Iterable[ox.Quad]) -> set[str]:
 
 
 def _reads_any(reads: frozenset[str], keys: Iterable[str]) -> bool:
+    """Whether a rule reading ``reads`` reads any of ``keys``.  rdf:type itself (a property
+    an inverse or subproperty rule names) stands for the triples of every class."""
     for key in keys:
         if key in reads:
             return True
-        if key.startswith("type ") and key != ANY_TYPE and ANY_TYPE in reads:
-            return True
-        if key == ANY_TYPE and any(r.startswith("type ") for r in reads):
+        if key in (ANY_TYPE, RDF_TYPE):
+            if any(r.startswith("type ") or r == RDF_TYPE for r in reads):
+                return True
+        elif key.startswith("type ") and (ANY_TYPE in reads or RDF_TYPE in reads):
             return True
     return False
 
@@ -371,8 +374,10 @@ def update_derived(
     above them along a transitive property, the member and cluster of a membership, the
     cooperations they are partners of (when the change can make a difference to a
     partner's sector, education level or field, which is all R1 reads of a partner), the
-    clusters of the cooperations in scope.  Derived
-    triples about those resources are removed and the rules re-run for them alone.
+    clusters of the cooperations in scope.  Of the derived triples about those
+    resources, those of the properties and classes the change can reach through the
+    rules (``_reachable``) are removed, and the rules that read or write those re-run
+    for those resources alone.
     Falls back to ``materialize`` when the change touches the ontology or a blank node,
     when nothing was derived yet, or when it affects very many resources.  The stats'
     ``derived`` counts the triples re-derived for the affected resources.
@@ -414,20 +419,40 @@ def update_derived(
     if any(s.rule.name == "inverse" and RDF_TYPE in s.reads for s in steps):
         touched |= classes
     transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
-    partners = bool(_reachable(steps, keys) & _PARTNER_KEYS)
-    scope = _widen(store, touched, transitive, partners)
+    reached = _reachable(steps, keys)
+    scope = _widen(store, touched, transitive, bool(reached & _PARTNER_KEYS))
     if scope is None or len(scope) > MAX_SCOPE:
         return materialize(store)
+    # A derived triple whose key the change cannot reach is derived by rules that read
+    # nothing it can reach: it stays, and those rules do not run again.
+    steps = [s for s in steps if _reads_any(s.reads, reached) or _reads_any(s.writes, reached)]
     iris = sorted(scope)
+    keyed = _key_filter(reached)
     for chunk in _chunks(iris, 500):
         values = " ".join(f"<{i}>" for i in chunk)
         store.update(
             f"DELETE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }} "
-            f"WHERE {{ VALUES ?s {{ {values} }} GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
+            f"WHERE {{ VALUES ?s {{ {values} }} GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} "
+            f"FILTER ({keyed}) }}"
         )
     stats = _run(store, steps, iris)
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+def _key_filter(keys: set[str]) -> str:
+    """A SPARQL condition on ``?p`` and ``?o`` true for the triples of ``keys``."""
+    properties = sorted(k for k in keys if not k.startswith("type "))
+    classes = sorted(k[5:] for k in keys if k.startswith("type ") and k != ANY_TYPE)
+    parts = []
+    if properties:
+        parts.append(f"?p IN ({', '.join(f'<{p}>' for p in properties)})")
+    if ANY_TYPE in keys:
+        parts.append(f"sameTerm(?p, <{RDF_TYPE}>)")
+    elif classes:
+        parts.append(f"(sameTerm(?p, <{RDF_TYPE}>) && "
+                     f"?o IN ({', '.join(f'<{c}>' for c in classes)}))")
+    return " || ".join(parts) or "false"
 
 
 #: What R1 reads of a cooperation's partners (besides who they are).
@@ -447,7 +472,7 @@ def _reachable(steps: list[Step], keys: set[str]) -> set[str]:
             if not _reads_any(step.reads, reached):
                 continue
             writes = step.writes
-            if step.pairs is not None and ANY_TYPE not in reached:
+            if step.pairs is not None and not {ANY_TYPE, RDF_TYPE} & reached:
                 classes = {key[5:] for key in reached if key.startswith("type ")}
                 writes = frozenset(f"type {b}" for a, b in step.pairs if a in classes)
             if not writes <= reached:
