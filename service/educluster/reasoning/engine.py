@@ -369,22 +369,24 @@ def update_derived(
     removed, either) — the same result as ``materialize``, at the cost of the change.
 
     The resources the change touches (subjects and objects of the changed triples, but
-    not the classes of ``rdf:type`` triples unless the ontology gives rdf:type an inverse)
-    are widened to every resource whose derived triples can depend on them: the regions
-    above them along a transitive property, the member and cluster of a membership, the
-    cooperations they are partners of (when the change can make a difference to a
-    partner's sector, education level or field, which is all R1 reads of a partner), the
-    clusters of the cooperations in scope.  Of the derived triples about those
-    resources, those of the properties and classes the change can reach through the
-    rules (``_reachable``) are removed, and the rules that read or write those re-run
-    for those resources alone.
+    not the classes of ``rdf:type`` triples) are widened to every resource whose derived
+    triples can depend on them: the regions above them along a transitive property, the
+    member and cluster of a membership, the cooperations they are partners of (when the
+    change can make a difference to a partner's sector, education level or field, which
+    is all R1 reads of a partner), the clusters of the cooperations in scope.  Of the
+    derived triples about those resources, those of the properties and classes the
+    change can reach through the rules (``_reachable``) are removed, and the rules that
+    read or write those re-run for those resources alone.
     Falls back to ``materialize`` when the change touches the ontology or a blank node,
-    when nothing was derived yet, or when it affects very many resources.  The stats'
-    ``derived`` counts the triples re-derived for the affected resources.
+    when nothing was derived yet, when it affects very many resources, when the
+    ontology gives rdf:type an inverse (then a class's derived triples follow every
+    type of its instances, derived types too), or when the change can reach a property
+    with an inverse that rules derive towards resources the widening does not find
+    (``_inverse_beyond_scope``).  The stats' ``derived`` counts the triples re-derived
+    for the affected resources.
     """
     start = time.perf_counter()
     touched: set[str] = set()
-    classes: set[str] = set()  # objects of rdf:type
     keys: set[str] = set()  # what the change is about, in the plan's keys
     for item in changed:
         if isinstance(item, ox.Quad) and isinstance(item.graph_name, ox.NamedNode):
@@ -406,10 +408,8 @@ def update_derived(
             if item.predicate.value == RDF_TYPE:
                 if item.object.value.startswith(_OWL):
                     return materialize(store)
-                # only an inverse of rdf:type derives anything about a class from its
-                # instances (and a common class has a great many: costly to widen)
-                classes.add(item.object.value)
-                continue
+                continue  # a class has many instances; only an inverse of rdf:type
+                # derives anything about it from them
             touched.add(item.object.value)
     if not touched:
         return MaterializeStats(0, 0, time.perf_counter() - start)
@@ -417,9 +417,11 @@ def update_derived(
         return materialize(store)
     steps = plan(store)
     if any(s.rule.name == "inverse" and RDF_TYPE in s.reads for s in steps):
-        touched |= classes
+        return materialize(store)
     transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
     reached = _reachable(steps, keys)
+    if _inverse_beyond_scope(steps, reached):
+        return materialize(store)
     scope = _widen(store, touched, transitive, bool(reached & _PARTNER_KEYS))
     if scope is None or len(scope) > MAX_SCOPE:
         return materialize(store)
@@ -438,6 +440,25 @@ def update_derived(
     stats = _run(store, steps, iris)
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+def _inverse_beyond_scope(steps: list[Step], reached: set[str]) -> bool:
+    """Whether ``reached`` holds a property with an inverse that a rule can derive towards
+    a resource outside the scope: a default's value, a transitive property's far end,
+    an orientation (directly, or through a subproperty).  Its inverse's triples are
+    about that resource, which re-deriving the scope would not reach.  Memberships and
+    subproperties keep both ends of the triples they follow, which the scope holds."""
+    inverse = next((s for s in steps if s.rule.name == "inverse"), None)
+    if inverse is None:
+        return False
+    far: set[str] = set()
+    for step in steps:
+        if step.rule.name not in ("membership", "subproperty", "inverse"):
+            far |= step.writes
+    for step in steps:
+        if step.rule.name == "subproperty" and _reads_any(step.reads, far):
+            far |= step.writes
+    return bool(inverse.reads & far & reached)
 
 
 def _key_filter(keys: set[str]) -> str:
