@@ -263,3 +263,27 @@ def test_update_derived_equals_materialize_under_a_users_axioms(data):
     # the ontology's blank nodes, whose labels another store would not share
     materialize(store)
     assert incremental == derived_triples(store), (names, update)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters(), st.sets(st.sampled_from(sorted(USER_AXIOMS))))
+def test_independent_groups_side_by_side_derive_what_all_rules_in_order_derive(
+        cluster, names):
+    """Whatever axioms join or split the groups (``engine._independent``)."""
+    from educluster.reasoning import engine
+
+    axioms = "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n" + "\n".join(
+        USER_AXIOMS[n][0] for n in sorted(names))
+    triples = [USER_AXIOMS[n][1].format(who="p0", other="p1", sector="BusinessSector",
+                                        level="HigherLevel", kind="Enterprise",
+                                        cluster=cluster.name) + " ." for n in sorted(names)]
+    backend = MemoryBackend()
+    store = derive(backend, backend.open(), cluster.turtle() + axioms + "\n".join(triples))
+    side_by_side = derived_triples(store)
+    original = engine._independent
+    engine._independent = lambda steps: [steps]
+    try:
+        materialize(store)
+    finally:
+        engine._independent = original
+    assert derived_triples(store) == side_by_side, names

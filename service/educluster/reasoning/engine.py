@@ -23,6 +23,7 @@ from educluster.errors import StoreError
 from educluster.reasoning import rules
 from educluster.resources import ontology_files
 from educluster.store import Store
+from educluster.threads import THREADS, run_in_threads
 from educluster.vocab import DERIVED_GRAPH, EC_IRI, ONTOLOGY_GRAPH, ORG_IRI
 
 #: Upper bound on the passes over the rules.  The shipped ontology needs one; a cycle of
@@ -296,10 +297,53 @@ def materialize(store: Store) -> MaterializeStats:
     start = time.perf_counter()
     ensure_ontology(store)
     store.clear_graph(DERIVED_GRAPH)
-    stats = _run(store, plan(store))
+    steps = plan(store)
+    groups = _independent(steps) if getattr(store, "derives_in_threads", False) else [steps]
+    stats = _run_side_by_side(store, groups) if len(groups) > 1 else _run(store, steps)
     stats.derived = derived_count(store)
     stats.seconds = time.perf_counter() - start
     return stats
+
+
+#: threads independent groups of rules run in (``derives_in_threads`` stores)
+DERIVE_THREADS = THREADS
+
+
+def _independent(steps: list[Step]) -> list[list[Step]]:
+    """``steps`` as groups, each in the plan's order, that read nothing another group
+    writes and write nothing another group writes: each group's fixpoint is then its own,
+    and together they are the fixpoint of all (for the shipped ontology: the
+    memberships and their super- and inverse properties; the transitive regions; the
+    class closure, defaults and orientations)."""
+    group = list(range(len(steps)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, a in enumerate(steps):
+        for j in range(i + 1, len(steps)):
+            b = steps[j]
+            if (_reads_any(a.reads, b.writes) or _reads_any(b.reads, a.writes)
+                    or _reads_any(a.writes, b.writes)):
+                group[root(j)] = root(i)
+    groups: dict[int, list[Step]] = {}
+    for i, step in enumerate(steps):
+        groups.setdefault(root(i), []).append(step)
+    return list(groups.values())
+
+
+def _run_side_by_side(store: Store, groups: list[list[Step]]) -> MaterializeStats:
+    """``_run`` for each of the independent ``groups``, in ``DERIVE_THREADS`` threads."""
+    done = run_in_threads([lambda g=g: _run(store, g) for g in groups], DERIVE_THREADS)
+    timings: dict[str, float] = {}
+    for stats in done:
+        for name, seconds in stats.rule_seconds.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+    return MaterializeStats(
+        derived=sum(s.derived for s in done), rounds=max(s.rounds for s in done),
+        seconds=0.0, rule_seconds=timings, rule_runs=sum(s.rule_runs for s in done))
 
 
 def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> MaterializeStats:

@@ -116,6 +116,13 @@ class OxigraphStore(Store):
         """The pyoxigraph store, for engine-specific fast paths."""
         return self._store
 
+    @property
+    def derives_in_threads(self) -> bool:
+        """Whether the derivation may run independent groups of rules side by side (the
+        in-memory store validation derives in; on disk, each rule's write is a
+        transaction of its own, which a concurrent one could conflict with)."""
+        return self.path is None
+
     def select_tuples(self, sparql: str) -> list[tuple[Term | None, ...]]:
         try:
             return [tuple(s) for s in self._store.query(sparql, use_default_graph_as_union=True)]
@@ -232,6 +239,8 @@ class ScratchStore(OxigraphStore):
     """
 
     stages_derived = True
+    #: its rules run one after the other: stages are numbered and handed on in order
+    derives_in_threads = False
     asserted_graph = "urn:x-educluster:scratch:asserted"
     asserted_node = ox.NamedNode(asserted_graph)
 

@@ -27,12 +27,9 @@ The pipeline (DESIGN.md, "Principle shapes" and "Validation report"):
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import gc
-import os
 import threading
-import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from educluster.errors import InputError
+from educluster.threads import THREADS, run_in_threads
 from educluster.validation.report import ClusterSummary, Report, Result
 from educluster.vocab import (
     DERIVED_GRAPH,
@@ -383,26 +381,13 @@ def _shacl_results(store, engine: str = "store") -> list[Result]:
 
 #: threads the shapes' queries run in, side by side (Oxigraph evaluates a query without
 #: the interpreter lock)
-SHAPE_THREADS = max(1, min(4, os.cpu_count() or 1))
+SHAPE_THREADS = THREADS
 
 
 def _in_threads(tasks: list) -> list[dict]:
     """Every task's results, in the tasks' order, the tasks run in ``SHAPE_THREADS``
     threads: the report is the same whatever order they finish in."""
-    if SHAPE_THREADS == 1 or len(tasks) < 2:
-        return [found for task in tasks for found in task()]
-    with concurrent.futures.ThreadPoolExecutor(SHAPE_THREADS) as pool:
-        return [found for results in pool.map(_run_task, tasks) for found in results]
-
-
-def _run_task(task) -> list[dict]:
-    try:
-        return task()
-    except BaseException as exc:
-        # the frames' variables go now, in the thread that made them: a query's result
-        # must not be dropped in another thread (pyoxigraph refuses that)
-        traceback.clear_frames(exc.__traceback__)
-        raise
+    return [found for results in run_in_threads(tasks, SHAPE_THREADS) for found in results]
 
 
 def check_shapes(data, shapes=None, *, engine: str = "store", strict: bool = False
