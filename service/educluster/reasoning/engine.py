@@ -8,6 +8,9 @@ The fixpoint is computed rule by rule, not round by round: the ontology says whi
 properties (and which classes, for ``rdf:type``) each rule reads and writes, and a rule
 runs again only when a rule after it wrote something it reads.  For the shipped ontology
 that is one pass over the rules, instead of a second full round that only confirms.
+Groups of rules that read and write nothing of one another's run side by side on the
+in-memory store (``_independent``); ``update_derived`` runs again only the rules a
+change can reach (``_reachable``).
 """
 
 from __future__ import annotations
