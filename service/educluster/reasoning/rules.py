@@ -468,17 +468,22 @@ def class_closure(edges: Iterable[tuple[str, ox.Term, ox.Term]]) -> set[tuple[st
     for start in starts:
         if not isinstance(start, ox.NamedNode) or start.value in METACLASSES:
             continue
-        reached: set[ox.Term] = set()
-        todo = list(following.get(start, ()))
-        while todo:
-            node = todo.pop()
-            if node not in reached:
-                reached.add(node)
-                todo.extend(following.get(node, ()))
-        pairs.update((start.value, node.value) for node in reached
+        pairs.update((start.value, node.value) for node in _beyond(following, start)
                      if isinstance(node, ox.NamedNode) and node != start
                      and node.value not in TOP_CLASSES)
     return pairs
+
+
+def _beyond(following: dict[ox.Term, set[ox.Term]], start: ox.Term) -> set[ox.Term]:
+    """Every node one or more edges of ``following`` away from ``start``."""
+    reached: set[ox.Term] = set()
+    todo = list(following.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in reached:
+            reached.add(node)
+            todo.extend(following.get(node, ()))
+    return reached
 
 
 def defaults_overridable(defaults: Iterable[tuple[ox.Term, ox.Term, ox.Term]],
@@ -496,14 +501,7 @@ def defaults_overridable(defaults: Iterable[tuple[ox.Term, ox.Term, ox.Term]],
     for a, b in subclasses:
         above.setdefault(a, set()).add(b)
     for narrower, own in given.items():
-        reached: set[ox.Term] = set()
-        todo = list(above.get(narrower, ()))
-        while todo:
-            node = todo.pop()
-            if node not in reached:
-                reached.add(node)
-                todo.extend(above.get(node, ()))
-        for cls in reached - {narrower}:
+        for cls in _beyond(above, narrower) - {narrower}:
             for prop, value in given.get(cls, ()):
                 if any(p == prop and other != value for p, other in own):
                     return True
