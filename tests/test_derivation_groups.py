@@ -61,6 +61,18 @@ def test_a_users_axiom_from_one_group_into_another_joins_them():
     assert joined.index("subproperty") < joined.index("cooperation-orientation")
 
 
+def test_a_rule_that_derives_class_axioms_joins_the_class_closure():
+    """The subclass rule reads the class axioms as it runs: a subproperty of
+    rdfs:subClassOf puts the rule that derives them in its group, before it."""
+    store = OxigraphStore()
+    engine.ensure_ontology(store)
+    store.load(PREFIXES + "ex:narrowerThan rdfs:subPropertyOf rdfs:subClassOf .",
+               ox.RdfFormat.TURTLE, graph=DATA_GRAPH, source="axiom")
+    groups = names(engine._independent(engine.plan(store)))
+    closure = next(g for g in groups if "subclass" in g)
+    assert closure.index("subproperty") < closure.index("subclass")
+
+
 def test_only_the_in_memory_store_derives_in_threads(tmp_path):
     assert OxigraphStore().derives_in_threads
     assert not OxigraphStore(tmp_path / "store").derives_in_threads

@@ -541,6 +541,18 @@ def test_a_subproperty_of_rdf_type_follows_a_retyping(backend, store, apply_chan
     assert derived_orientation(store, cluster.cooperation(0)) == V
 
 
+def test_a_class_axiom_given_by_a_users_subproperty_types_the_instances(
+        backend, store, apply_change):
+    """``ex:narrowerThan rdfs:subPropertyOf rdfs:subClassOf``: a new such triple is a new
+    class axiom, and the instances of the narrower class get the broader one."""
+    cluster = Cluster(participants=SCHOOLS)
+    axioms = "ex:narrowerThan rdfs:subPropertyOf rdfs:subClassOf . ex:a a ex:Academy ."
+    store = derive(backend, store, cluster.turtle() + axioms)
+    assert not has(store, ex("a"), RDF_TYPE, ec("Cluster"))
+    store = apply_change(store, insert_data("ex:Academy ex:narrowerThan ec:Cluster"))
+    assert has_derived(store, ex("a"), RDF_TYPE, ec("Cluster"))
+
+
 def test_what_a_change_can_reach_decides_whether_partners_cooperations_are_redone(
         backend, store):
     """``update_derived`` widens to the cooperations of the resources in scope only when

@@ -232,6 +232,8 @@ USER_AXIOMS = {
                       "ex:{who} ex:cooperatesIn ex:{cluster}-c0"),
     "field-near": ("ex:near a owl:TransitiveProperty ; rdfs:subPropertyOf ec:field .",
                    "ex:{who} ex:near ex:{other}"),
+    "narrower-than": ("ex:narrowerThan rdfs:subPropertyOf rdfs:subClassOf . ex:p0 a ex:Special .",
+                      "ex:Special ex:narrowerThan ec:{kind}"),
 }
 
 

@@ -119,11 +119,12 @@ def plan(store: Store) -> list[Step]:
              frozenset({ec + "memberOf"})),
     ]
     if subproperties:
-        steps.append(Step(rules.SUBPROPERTY, frozenset(a for a, _ in subproperties),
+        steps.append(Step(rules.SUBPROPERTY,
+                          frozenset(a for a, _ in subproperties) | _PROPERTY_AXIOMS,
                           frozenset(b for _, b in subproperties)))
     if inverses:
         involved = frozenset(p for pair in inverses for p in pair)
-        steps.append(Step(rules.INVERSE, involved, involved))
+        steps.append(Step(rules.INVERSE, involved | {_OWL + "inverseOf"}, involved))
     for p in sorted(transitive):
         steps.append(Step(rules.transitive(p), frozenset({p}), frozenset({p})))
     orientation_types = frozenset(f"type {ec}{k}Cluster" for k in _KINDS)
@@ -134,8 +135,12 @@ def plan(store: Store) -> list[Step]:
                | transitive | {p for p, _ in defaults})
     pairs: frozenset[tuple[str, str]] | None = None
     orientation_pairs: frozenset[tuple[str, str]] | None = None
+    # (the rules read the ontology's axioms as they run: what they read of it is among
+    # what they read, for the fixpoint and for which rules may run side by side)
+    axioms = frozenset()
     if written & rules.CLASS_AXIOM_PROPERTIES:
         subclass_rule, orientation_rule = rules.SUBCLASS, rules.ORIENTATION_CLASSES
+        axioms = rules.CLASS_AXIOM_PROPERTIES
     else:
         pairs = frozenset(rules.class_closure(class_edges))
         subclass_rule = rules.subclass_rule(pairs) if pairs else None
@@ -144,14 +149,15 @@ def plan(store: Store) -> list[Step]:
                             if orientation_pairs else None)
     # R2's classes are closed by ORIENTATION_CLASSES right after it, not by a new pass
     if subclass_rule is not None:
-        steps.append(Step(subclass_rule, frozenset({ANY_TYPE}), frozenset({ANY_TYPE}),
+        steps.append(Step(subclass_rule, frozenset({ANY_TYPE}) | axioms, frozenset({ANY_TYPE}),
                           ignores=orientation_types, pairs=pairs))
     if defaults:
         properties = frozenset(p for p, _ in defaults)
         classes = frozenset(f"type {c}" for _, c in defaults)
-        steps.append(Step(rules.DEFAULTS, properties | classes, properties))
+        reads = properties | classes | _DEFAULT_AXIOMS
+        steps.append(Step(rules.DEFAULTS, reads, properties))
         if overridable:
-            steps.append(Step(rules.OVERRIDABLE_DEFAULTS, properties | classes, properties))
+            steps.append(Step(rules.OVERRIDABLE_DEFAULTS, reads, properties))
     steps.append(Step(
         rules.COOPERATION_ORIENTATION,
         frozenset({ec + "partner", ec + "sector", ec + "educationLevel", ec + "field"}),
@@ -163,12 +169,18 @@ def plan(store: Store) -> list[Step]:
         frozenset({ec + "orientation"} | {f"type {ec}{k}Cluster" for k in _KINDS}),
     ))
     if orientation_rule is not None:
-        steps.append(Step(orientation_rule, orientation_types, frozenset({ANY_TYPE}),
+        steps.append(Step(orientation_rule, orientation_types | axioms, frozenset({ANY_TYPE}),
                           pairs=orientation_pairs))
     return steps
 
 
 _KINDS = ("Vertical", "Horizontal", "Mixed")
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: the axioms the subproperty and the defaults' rules read as they run
+_PROPERTY_AXIOMS = frozenset({_RDFS + "subPropertyOf", _OWL + "equivalentProperty"})
+_DEFAULT_AXIOMS = frozenset({_RDFS + "subClassOf", _OWL + "onProperty", _OWL + "hasValue"})
 
 
 def apply_rule(
@@ -396,9 +408,6 @@ def _run(store: Store, steps: list[Step], scope: list[str] | None = None) -> Mat
 
 
 # -- keeping derived knowledge current after a known change -------------------------------
-_OWL = "http://www.w3.org/2002/07/owl#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: Predicates of ontology axioms: a change to one of them re-derives everything.
 TBOX_PREDICATES = frozenset({
     _RDFS + "subClassOf", _RDFS + "subPropertyOf", _OWL + "equivalentClass",
@@ -424,7 +433,8 @@ def update_derived(
     derived triples about those resources, those of the properties and classes the
     change can reach through the rules (``_reachable``) are removed, and the rules that
     read or write those re-run for those resources alone.
-    Falls back to ``materialize`` when the change touches the ontology or a blank node,
+    Falls back to ``materialize`` when the change touches the ontology (or can reach its
+    axioms through the rules: a user's subproperty of rdfs:subClassOf) or a blank node,
     when nothing was derived yet, when it affects very many resources, when the
     ontology gives rdf:type an inverse (then a class's derived triples follow every
     type of its instances, derived types too), or when the change can reach a property
@@ -467,7 +477,7 @@ def update_derived(
         return materialize(store)
     transitive = [next(iter(s.reads)) for s in steps if s.rule.name == "transitive"]
     reached = _reachable(steps, keys)
-    if _inverse_beyond_scope(steps, reached):
+    if reached & TBOX_PREDICATES or _inverse_beyond_scope(steps, reached):
         return materialize(store)
     scope = _widen(store, touched, transitive, bool(reached & _PARTNER_KEYS))
     if scope is None or len(scope) > MAX_SCOPE:
