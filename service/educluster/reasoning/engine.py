@@ -465,8 +465,9 @@ def update_derived(
             if item.predicate.value == RDF_TYPE:
                 if item.object.value.startswith(_OWL):
                     return materialize(store)
-                continue  # a class has many instances; only an inverse of rdf:type
-                # derives anything about it from them
+                # not the class: it has many instances, and only an inverse of rdf:type
+                # derives anything about it from them (that takes the full derivation)
+                continue
             touched.add(item.object.value)
     if not touched:
         return MaterializeStats(0, 0, time.perf_counter() - start)
