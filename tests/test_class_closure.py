@@ -16,7 +16,7 @@ from educluster.reasoning import engine, materialize, rules
 from educluster.resources import example_files
 from educluster.store import OxigraphStore
 from educluster.vocab import DERIVED_GRAPH
-from reasoning_cases import DATA_GRAPH, PREFIXES, ex, with_tbox
+from reasoning_cases import DATA_GRAPH, PREFIXES, derived_terms, ex, with_tbox
 
 # the path the subclass rule follows, as its sub-select projects it
 PATH_PAIRS = rules.PREFIXES + "SELECT ?sub ?super WHERE {" + rules.SUBCLASS.where.split(
@@ -80,11 +80,6 @@ def test_random_class_axioms_give_the_same_pairs_both_ways(axioms):
     assert closure_pairs(store) == path_pairs(store), axioms
 
 
-def derived(store: OxigraphStore) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.quads(DERIVED_GRAPH)}
-
-
 def test_the_rules_made_from_the_pairs_derive_what_the_path_rules_derive(monkeypatch):
     for path in example_files():
         store = OxigraphStore()
@@ -93,7 +88,7 @@ def test_the_rules_made_from_the_pairs_derive_what_the_path_rules_derive(monkeyp
         names = [s.rule.name for s in engine.plan(store)]
         assert "subclass" in names and "orientation-classes" in names
         assert all(s.rule is not rules.SUBCLASS for s in engine.plan(store))
-        with_pairs = derived(store)
+        with_pairs = derived_terms(store)
         # force the rules that follow the path at every run
         monkeypatch.setattr(rules, "CLASS_AXIOM_PROPERTIES", rules.CLASS_AXIOM_PROPERTIES
                             | {"https://w3id.org/educluster#educationLevel"})
@@ -101,7 +96,7 @@ def test_the_rules_made_from_the_pairs_derive_what_the_path_rules_derive(monkeyp
         assert rules.SUBCLASS in [s.rule for s in steps]
         assert rules.ORIENTATION_CLASSES in [s.rule for s in steps]
         materialize(store)
-        assert derived(store) == with_pairs, path.name
+        assert derived_terms(store) == with_pairs, path.name
         monkeypatch.undo()
 
 

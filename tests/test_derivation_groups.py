@@ -15,8 +15,7 @@ from educluster.reasoning import engine, materialize
 from educluster.resources import example_files
 from educluster.store import OxigraphStore
 from educluster.store.oxigraph import ScratchStore
-from educluster.vocab import DERIVED_GRAPH
-from reasoning_cases import DATA_GRAPH, PREFIXES
+from reasoning_cases import DATA_GRAPH, PREFIXES, derived_terms
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -27,15 +26,11 @@ def names(groups) -> list[list[str]]:
     return [[step.rule.name for step in group] for group in groups]
 
 
-def derived(store: OxigraphStore) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(DERIVED_GRAPH)}
-
-
 def one_after_the_other(store, monkeypatch) -> set[ox.Triple]:
     with monkeypatch.context() as m:
         m.setattr(engine, "_independent", lambda steps: [steps])
         materialize(store)
-    return derived(store)
+    return derived_terms(store)
 
 
 def test_the_shipped_ontology_gives_three_groups():
@@ -85,7 +80,7 @@ def test_side_by_side_derives_what_one_after_the_other_derives(path, monkeypatch
     store.load(path.read_bytes(), ox.RdfFormat.TURTLE, graph=DATA_GRAPH, source=str(path))
     monkeypatch.setattr(engine, "DERIVE_THREADS", 4)
     materialize(store)
-    side_by_side = derived(store)
+    side_by_side = derived_terms(store)
     assert side_by_side and one_after_the_other(store, monkeypatch) == side_by_side
 
 
@@ -95,7 +90,7 @@ def test_the_same_on_a_synthetic_graph_with_defects(monkeypatch):
                graph=DATA_GRAPH, source="synthetic")
     monkeypatch.setattr(engine, "DERIVE_THREADS", 4)
     stats = materialize(store)
-    side_by_side = derived(store)
+    side_by_side = derived_terms(store)
     assert stats.derived == len(side_by_side) > 10_000
     assert one_after_the_other(store, monkeypatch) == side_by_side
 
